@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import { AppError } from '../../errors/app-error.ts';
+import { toUrn, uuidFromUrn } from '../../common/ids.ts';
+import { RIGHTS } from '../../rbac/rights-catalog.ts';
+import type { FiqlFieldMap } from '../../fiql/index.ts';
+import { authed, defineRoutes, type AuthedContext } from '../http/route.ts';
+import { runPagedList } from './paged-list.ts';
+
+const P = '/cloudapi/1.0.0/tokens';
+
+const urnMapper = (type: 'user' | 'org' | 'token') => (v: string) => uuidFromUrn(v, type) ?? v;
+
+/** Selectors the token list accepts (spec §5.1: the Go SDK and CSE filters). */
+const TOKEN_FIELDS: FiqlFieldMap = {
+  id: { column: 'tk.id', map: urnMapper('token') },
+  name: { column: 'tk.name' },
+  type: { column: 'tk.type' },
+  'owner.name': { column: 'tk.userName' },
+  'owner.id': { column: 'tk.userId', map: urnMapper('user') },
+  'org.name': { column: 'tk.orgName' },
+  'org.id': { column: 'tk.orgId', map: urnMapper('org') },
+  createdAt: { column: 'tk.createdAt', type: 'timestamp' },
+  lastUsedAt: { column: 'tk.lastUsedAt', type: 'timestamp' },
+};
+
+/** Token object (spec §5.2) plus extra fields createdAt/lastUsedAt/lastUsedIp (clients ignore unknown fields). */
+export function tokenWire(t: { id: string; name: string; userName: string; userId: string; orgName: string; orgId: string; createdAt: string; lastUsedAt: string | null; lastUsedIp: string | null }) {
+  return {
+    id: toUrn('token', t.id),
+    name: t.name,
+    type: 'REFRESH',
+    owner: { name: t.userName, id: toUrn('user', t.userId) },
+    org: { name: t.orgName, id: toUrn('org', t.orgId) },
+    expirationTimeUtc: null,
+    createdAt: t.createdAt,
+    lastUsedAt: t.lastUsedAt,
+    lastUsedIp: t.lastUsedIp,
+  };
+}
+
+function tokenIdParam(c: AuthedContext): string {
+  const id = uuidFromUrn(c.params.id ?? '', 'token');
+  // Spec §5.3: a malformed, unknown or invisible id is 403, never 404.
+  if (!id) throw new AppError('ACCESS_FORBIDDEN');
+  return id;
+}
+
+function requireTokenRights(c: AuthedContext): void {
+  if (!c.principal.rights.has(RIGHTS.apiTokensManage) && !c.principal.rights.has(RIGHTS.apiTokensManageAll)) {
+    throw new AppError('ACCESS_FORBIDDEN', { message: `Either you need some or all of the following rights [${RIGHTS.apiTokensManage}] to perform operations [tokens.list] or the target entity is invalid.` });
+  }
+}
+
+/** CloudAPI token management (spec §5.1–§5.4). Revocation is immediate on every cell. */
+export const tokensRoutes = defineRoutes([
+  {
+    id: 'tokens.list', method: 'GET', path: P, family: 'cloudapi', auth: 'session',
+    handler: async (ctx) => {
+      const c = authed(ctx);
+      requireTokenRights(c);
+      const svc = c.services.apiTokens;
+      let base = svc.baseQuery().where('t.revoked_at', 'is', null);
+      if (svc.canManageAll(c.principal, c.org.orgId)) {
+        if (!(c.principal.isProvider && c.org.orgId === c.principal.orgId)) base = base.where('t.org_id', '=', c.org.orgId);
+      } else {
+        base = base.where('t.user_id', '=', c.principal.userId).where('t.org_id', '=', c.principal.orgId);
+      }
+      const query = c.services.db.selectFrom(base.select(sql<string>`'REFRESH'`.as('type')).as('tk')).selectAll('tk');
+      return runPagedList(c, query, { fields: TOKEN_FIELDS, defaultSort: 'tk.id', model: 'Tokens', toWire: tokenWire });
+    },
+  },
+  {
+    id: 'tokens.get', method: 'GET', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
+    handler: async (ctx) => {
+      const c = authed(ctx);
+      return { body: tokenWire(await c.services.apiTokens.findVisible(c.principal, c.org.orgId, tokenIdParam(c))) };
+    },
+  },
+  {
+    id: 'tokens.revoke', method: 'DELETE', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
+    handler: async (ctx) => {
+      const c = authed(ctx);
+      await c.services.apiTokens.revoke(c.principal, c.org.orgId, tokenIdParam(c), c.clientIp);
+      return { status: 204 };
+    },
+  },
+  {
+    // Not a VCD endpoint: revoke every token of one user in one call (issue 3).
+    id: 'tokens.revokeAllOfUser', method: 'POST', path: '/cloudapi/1.0.0/users/:id/tokens/revoke', family: 'cloudapi', auth: 'session',
+    right: RIGHTS.apiTokensManageAll,
+    handler: async (ctx) => {
+      const c = authed(ctx);
+      const userId = uuidFromUrn(c.params.id ?? '', 'user');
+      if (!userId) throw new AppError('ACCESS_FORBIDDEN');
+      const revoked = await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userId, c.clientIp);
+      return { body: { revoked } };
+    },
+  },
+]);

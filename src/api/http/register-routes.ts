@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors/app-error.ts';
+import type { Principal, OrgContext } from '../../sessions/principal.ts';
+import type { RequestContext, RouteSpec } from './route.ts';
+import type { Services } from './services.ts';
+import { authenticate, authorize, resolveOrgContext } from './route-guard.ts';
+import { sendError, sendResult } from './respond.ts';
+import { negotiateVersion } from './versions.ts';
+
+/**
+ * Turns route specs into Fastify routes. Each request runs the steps of docs/lifecycle.md in
+ * order: version negotiation, authentication, org resolution, authorization (the route's right
+ * and the token-session policy), handler, render.
+ */
+export function registerRoutes(app: FastifyInstance, services: Services, routes: readonly RouteSpec[], baseUrl: () => string): void {
+  const seen = new Set<string>();
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    if (seen.has(key)) throw new Error(`Route registered twice: ${key}`);
+    seen.add(key);
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (req, reply) => {
+        const requestId = String(req.id);
+        let version: string | undefined;
+        try {
+          version = route.family === 'oauth' || route.path === '/api/versions' ? '39.1' : negotiateVersion(req.headers.accept);
+          let principal: Principal | null = null;
+          let org: OrgContext | null = null;
+          if (route.auth === 'session') {
+            principal = await authenticate(services, req.headers);
+            org = await resolveOrgContext(services, principal, req.headers);
+            authorize(route, principal);
+          }
+          const ctx: RequestContext = {
+            req, reply, services, principal, org, requestId, version, baseUrl: baseUrl(),
+            params: (req.params ?? {}) as Record<string, string>,
+            query: (req.query ?? {}) as Record<string, string | string[] | undefined>,
+            body: req.body,
+            rawBody: (req as FastifyRequest & { rawBodyText?: string }).rawBodyText,
+            clientIp: req.ip,
+          };
+          const result = await route.handler(ctx);
+          return sendResult(reply, route.family, version, result);
+        } catch (err) {
+          return sendError(reply, route.family, err, requestId, version);
+        }
+      },
+    });
+  }
+}
+
+/** Throws unless the route's handler allows the given methods (helper for 405s, unused paths). */
+export function methodNotAllowed(): never {
+  throw new AppError('METHOD_NOT_ALLOWED');
+}

@@ -1,0 +1,39 @@
+import type { FastifyReply } from 'fastify';
+import { AppError, isAppError } from '../../errors/app-error.ts';
+import { contentTypeForErrors, renderError, type ApiFamily } from '../../errors/render.ts';
+import type { HandlerResult } from './route.ts';
+import { DEFAULT_VERSION } from './versions.ts';
+
+/** The family of a path: decides the error shape for unknown routes and parse failures. */
+export function familyOfPath(url: string): ApiFamily | 'portal' {
+  if (url.startsWith('/api/') || url === '/api') return 'xml';
+  if (url.startsWith('/cloudapi')) return 'cloudapi';
+  if (url.startsWith('/oauth')) return 'oauth';
+  return 'portal';
+}
+
+export function sendResult(reply: FastifyReply, family: ApiFamily, version: string, result: HandlerResult): FastifyReply {
+  reply.code(result.status ?? 200);
+  if (result.headers) for (const [k, v] of Object.entries(result.headers)) reply.header(k, v);
+  if (result.body === undefined) return reply.send();
+  if (typeof result.body === 'string') {
+    reply.header('content-type', result.contentType ?? `application/xml;version=${version}`);
+    return reply.send(result.body);
+  }
+  reply.header('content-type', result.contentType ?? (family === 'oauth' ? 'application/json' : `application/json;version=${version}`));
+  return reply.send(JSON.stringify(result.body));
+}
+
+/** Renders any thrown value as the family's error; non-AppErrors become a generic 500. */
+export function sendError(reply: FastifyReply, family: ApiFamily, err: unknown, requestId: string, version = DEFAULT_VERSION): FastifyReply {
+  const appError = isAppError(err) ? err : new AppError('INTERNAL', { cause: err });
+  if (!isAppError(err) || appError.status >= 500) {
+    reply.log.error({ err, requestId }, 'request failed');
+  }
+  if (appError.headers) for (const [k, v] of Object.entries(appError.headers)) reply.header(k, v);
+  if (appError.status === 401 && family === 'xml') reply.header('www-authenticate', 'Bearer realm="vcloud"');
+  return reply
+    .code(appError.status)
+    .header('content-type', contentTypeForErrors(family, version))
+    .send(renderError(family, appError, requestId));
+}

@@ -1,0 +1,61 @@
+import { AppError } from '../../errors/app-error.ts';
+import type { Principal, OrgContext } from '../../sessions/principal.ts';
+import type { Services } from './services.ts';
+import type { RouteSpec } from './route.ts';
+import { readCredential } from './credentials.ts';
+import { uuidFromUrn } from '../../common/ids.ts';
+import { isStrippedForApiTokenSession } from '../../sessions/api-token-session-policy.ts';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Step: authentication. Returns the principal, or throws UNAUTHORIZED (401). */
+export async function authenticate(services: Services, headers: Headers): Promise<Principal> {
+  const cred = readCredential(headers);
+  if (!cred) throw new AppError('UNAUTHORIZED');
+  const principal = cred.kind === 'bearer'
+    ? await services.sessions.authenticateAccessToken(cred.token)
+    : await services.sessions.authenticateLegacyToken(cred.token);
+  if (!principal) throw new AppError('UNAUTHORIZED', { message: 'The access token is invalid, expired or revoked.' });
+  return principal;
+}
+
+/**
+ * Step: org resolution (spec §3.9). A provider may act in a tenant org with
+ * X-VMWARE-VCLOUD-TENANT-CONTEXT (bare UUID or URN) or X-VMWARE-VCLOUD-AUTH-CONTEXT (org name);
+ * a tenant naming any org but its own is refused.
+ */
+export async function resolveOrgContext(services: Services, p: Principal, headers: Headers): Promise<OrgContext> {
+  const ctxHeader = firstValue(headers['x-vmware-vcloud-tenant-context']);
+  const authHeader = firstValue(headers['x-vmware-vcloud-auth-context']);
+  if (!ctxHeader && !authHeader) return { orgId: p.orgId, orgName: p.orgName };
+  let org: { id: string; name: string } | undefined;
+  if (ctxHeader) {
+    const id = uuidFromUrn(ctxHeader, 'org');
+    if (!id) throw new AppError('TENANT_CONTEXT_FORBIDDEN');
+    org = await services.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+  } else if (authHeader) {
+    org = await services.db.selectFrom('orgs').select(['id', 'name']).where('name_lower', '=', authHeader.toLowerCase()).executeTakeFirst();
+  }
+  if (!org) throw new AppError('TENANT_CONTEXT_FORBIDDEN');
+  if (org.id !== p.orgId && !p.isProvider) throw new AppError('TENANT_CONTEXT_FORBIDDEN');
+  return { orgId: org.id, orgName: org.name };
+}
+
+/** Step: authorization. Enrolment-only sessions, token-session policy, provider-only, the right. */
+export function authorize(route: RouteSpec, p: Principal): void {
+  if (p.enrolmentOnly && !route.allowEnrolmentOnly) throw new AppError('ENROLMENT_REQUIRED');
+  if (p.apiTokenId && route.apiTokenSession === 'deny') throw new AppError('API_TOKEN_SESSION_FORBIDDEN');
+  if (route.providerOnly && !p.isProvider) throw new AppError('ACCESS_FORBIDDEN');
+  if (route.right && !p.rights.has(route.right)) {
+    // A token session lacking a right that the policy stripped gets the token-session message.
+    if (p.apiTokenId && isStrippedForApiTokenSession(route.right)) throw new AppError('API_TOKEN_SESSION_FORBIDDEN');
+    throw new AppError('ACCESS_FORBIDDEN', {
+      message: `Either you need some or all of the following rights [${route.right}] to perform operations [${route.id}] or the target entity is invalid.`,
+    });
+  }
+}
+
+function firstValue(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s?.split(',')[0]?.trim() || undefined;
+}

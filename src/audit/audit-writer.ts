@@ -1,0 +1,58 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../storage/database.ts';
+import { newId } from '../common/ids.ts';
+import { AUDIT_EVENTS, type AuditEventKey } from './events.ts';
+
+/** Who did something: the principal of the request, or nobody (a failed login). */
+export interface AuditActor {
+  userId: string | null;
+  userName: string | null;
+  orgId: string;
+  orgName: string;
+  /** Set when the action ran in a session minted from an API token (seed 001). */
+  apiTokenId: string | null;
+  sessionId?: string | null;
+  clientIp?: string | null;
+}
+
+export interface AuditEventInput {
+  event: AuditEventKey;
+  actor: AuditActor;
+  status?: 'SUCCESS' | 'FAILURE';
+  entity?: { id: string; name: string; type: string } | undefined;
+  description: string;
+  /** Extra flat string properties. Never a secret: callers pass names and ids only. */
+  properties?: Record<string, string>;
+  at: Date;
+}
+
+/**
+ * Appends one audit event, in the caller's transaction so the event and the change commit or
+ * fail together (issue 2). Actions from a token-derived session carry
+ * `currentContext.refreshTokenId` = the API token's UUID (seed 001).
+ */
+export async function appendAuditEvent(db: Kysely<Database> | Transaction<Database>, input: AuditEventInput): Promise<void> {
+  const props: Record<string, string> = { ...input.properties };
+  if (input.actor.apiTokenId) props['currentContext.refreshTokenId'] = input.actor.apiTokenId;
+  if (input.actor.sessionId) props['user.session.id'] = input.actor.sessionId;
+  if (input.actor.clientIp) props['currentContext.user.clientIpAddress'] = input.actor.clientIp;
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: newId(),
+      org_id: input.actor.orgId,
+      org_name: input.actor.orgName,
+      timestamp: input.at.toISOString(),
+      event_type: AUDIT_EVENTS[input.event],
+      event_status: input.status ?? 'SUCCESS',
+      user_id: input.actor.userId,
+      user_name: input.actor.userName,
+      entity_id: input.entity?.id ?? null,
+      entity_name: input.entity?.name ?? null,
+      entity_type: input.entity?.type ?? null,
+      description: input.description,
+      api_token_id: input.actor.apiTokenId,
+      additional_properties: JSON.stringify(props),
+    })
+    .execute();
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { configOptions, type Config, type ConfigKey } from './schema.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads OPENDIRECTOR_* variables once, validates them against the schema, refuses unknown
+ * names, and returns a frozen Config. Nothing else in the code reads process.env.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+): Config {
+  const known = new Set(Object.values(configOptions).map((o) => o.env as string));
+  const unknown = Object.keys(env).filter((k) => k.startsWith('OPENDIRECTOR_') && !known.has(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Unknown configuration variable(s): ${unknown.join(', ')}. Known: ${[...known].join(', ')}`,
+    );
+  }
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, option] of Object.entries(configOptions)) {
+    const raw = key in overrides ? overrides[key as ConfigKey] : env[option.env];
+    const value = raw === '' ? undefined : raw;
+    const parsed = (option.schema as z.ZodType).safeParse(value);
+    if (parsed.success) out[key] = parsed.data;
+    else problems.push(`${option.env} ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join(' | ')}`);
+  if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined)) {
+    throw new ConfigError('OPENDIRECTOR_TLS_CERT_FILE and OPENDIRECTOR_TLS_KEY_FILE go together');
+  }
+  const scheme = out.tlsCertFile ? 'https' : 'http';
+  const publicUrl = String(out.publicUrl ?? `${scheme}://${String(out.host)}:${String(out.port)}`);
+  out.publicUrl = publicUrl.replace(/\/+$/, '');
+  return Object.freeze(out) as Config;
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Every option OpenDirector reads, with its environment variable, type, default and a
+ * one-line doc. `docs/configuration.md` is generated from this table (test/config checks it).
+ */
+export const configOptions = {
+  host: {
+    env: 'OPENDIRECTOR_HOST',
+    doc: 'Address the HTTP server listens on.',
+    schema: z.string().min(1).default('127.0.0.1'),
+  },
+  port: {
+    env: 'OPENDIRECTOR_PORT',
+    doc: 'TCP port the HTTP server listens on (0 picks a free port).',
+    schema: z.coerce.number().int().min(0).max(65535).default(8080),
+  },
+  publicUrl: {
+    env: 'OPENDIRECTOR_PUBLIC_URL',
+    doc: 'Origin every href, LoginUrl and Link is built from (default http://HOST:PORT).',
+    schema: z.url().optional(),
+  },
+  dataDir: {
+    env: 'OPENDIRECTOR_DATA_DIR',
+    doc: 'Folder holding the SQLite database file and generated keys.',
+    schema: z.string().min(1).default('./data'),
+  },
+  adminPassword: {
+    env: 'OPENDIRECTOR_ADMIN_PASSWORD',
+    doc: 'Bootstrap password of administrator@System; generated and printed once when unset.',
+    schema: z.string().min(8).optional(),
+  },
+  databaseUrl: {
+    env: 'OPENDIRECTOR_DATABASE_URL',
+    doc: 'postgres://… to use PostgreSQL; unset for the embedded SQLite database.',
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  },
+  accessTokenTtlSeconds: {
+    env: 'OPENDIRECTOR_ACCESS_TOKEN_TTL_SECONDS',
+    doc: 'Lifetime of an access token minted from an API token (expires_in; seed 001 shows 2592000).',
+    schema: z.coerce.number().int().min(1).max(31_536_000).default(2_592_000),
+  },
+  sessionTtlSeconds: {
+    env: 'OPENDIRECTOR_SESSION_TTL_SECONDS',
+    doc: 'Absolute lifetime of an interactive login session.',
+    schema: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
+  },
+  sessionIdleMinutes: {
+    env: 'OPENDIRECTOR_SESSION_IDLE_MINUTES',
+    doc: 'Idle timeout reported in Session bodies (sessionIdleTimeoutMinutes).',
+    schema: z.coerce.number().int().min(1).max(10_080).default(30),
+  },
+  passwordHashCost: {
+    env: 'OPENDIRECTOR_PASSWORD_HASH_LOG2N',
+    doc: 'scrypt cost as log2(N), r=8, p=1. OWASP recommends 17; tests may lower it.',
+    schema: z.coerce.number().int().min(10).max(20).default(17),
+  },
+  logLevel: {
+    env: 'OPENDIRECTOR_LOG_LEVEL',
+    doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  },
+  keyEncryptionKey: {
+    env: 'OPENDIRECTOR_KEY_ENCRYPTION_KEY',
+    doc: 'Secret (≥32 chars) that encrypts JWT signing keys at rest; generated into DATA_DIR when unset.',
+    schema: z.string().min(32).optional(),
+  },
+  tlsCertFile: {
+    env: 'OPENDIRECTOR_TLS_CERT_FILE',
+    doc: 'PEM certificate; with OPENDIRECTOR_TLS_KEY_FILE the server speaks HTTPS.',
+    schema: z.string().min(1).optional(),
+  },
+  tlsKeyFile: {
+    env: 'OPENDIRECTOR_TLS_KEY_FILE',
+    doc: 'PEM private key for OPENDIRECTOR_TLS_CERT_FILE.',
+    schema: z.string().min(1).optional(),
+  },
+  allowInsecureBind: {
+    env: 'OPENDIRECTOR_ALLOW_INSECURE_BIND',
+    doc: 'Set to true to listen on a non-loopback address without TLS (behind a TLS proxy).',
+    schema: z.stringbool().default(false),
+  },
+  rateLimitPerMinute: {
+    env: 'OPENDIRECTOR_RATE_LIMIT_FAILURES_PER_MINUTE',
+    doc: 'Failed credential attempts allowed per source address (and per user or token) per minute.',
+    schema: z.coerce.number().int().min(1).max(100_000).default(20),
+  },
+  totpMaxFailures: {
+    env: 'OPENDIRECTOR_TOTP_MAX_FAILURES',
+    doc: 'Consecutive wrong second-factor codes after which the account is locked.',
+    schema: z.coerce.number().int().min(1).max(100).default(5),
+  },
+} as const;
+
+export type ConfigKey = keyof typeof configOptions;
+export type Config = Readonly<{
+  [K in ConfigKey]: z.output<(typeof configOptions)[K]['schema']>;
+}> & { readonly publicUrl: string };

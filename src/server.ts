@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import { openDatabase, type DatabaseHandle } from './storage/db.ts';
+import { migrateToLatest } from './storage/migrator.ts';
+import { systemClock, type Clock } from './common/clock.ts';
+import { newId } from './common/ids.ts';
+import { SigningKeyRing } from './tokens/signing-keys.ts';
+import { SessionService } from './sessions/session-service.ts';
+import { LoginService } from './identity/login-service.ts';
+import { FailureRateLimiter } from './security/rate-limiter.ts';
+import { ApiTokenService } from './tokens/api-token-service.ts';
+import { bootstrap } from './tenancy/bootstrap.ts';
+import { SYSTEM_ORG_NAME } from './rbac/rights-catalog.ts';
+import { createHttpApp } from './api/http/create-http-app.ts';
+import { registerRoutes } from './api/http/register-routes.ts';
+import type { Services } from './api/http/services.ts';
+import { allRoutes } from './api/routes.ts';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  readonly database: DatabaseHandle;
+  /** Public origin (resolved after listen when the port was 0). */
+  baseUrl(): string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+  /** Set on first start when the admin password was generated (printed once by `serve`). */
+  readonly generatedAdminPassword: string | undefined;
+}
+
+/** Logs never carry secrets: credentials headers, bodies and query strings are not logged. */
+export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
+  return pino({
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-vmware-vcloud-access-token"]', 'req.headers["x-vcloud-authorization"]', 'req.headers.cookie', '*.password', '*.refresh_token', '*.access_token', '*.assertion'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+    },
+  }, destination);
+}
+
+function keyEncryptionKey(config: Config): string {
+  if (config.keyEncryptionKey) return config.keyEncryptionKey;
+  if (config.databaseUrl) {
+    throw new Error('OPENDIRECTOR_KEY_ENCRYPTION_KEY is required with PostgreSQL: every cell must decrypt the shared signing keys.');
+  }
+  const file = path.join(config.dataDir, 'key-encryption-key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+async function loadSiteId(handle: DatabaseHandle): Promise<string> {
+  const row = await handle.db.selectFrom('schema_meta').select('value').where('key', '=', 'site_id').executeTakeFirst();
+  if (row) return row.value;
+  const id = newId();
+  await handle.db.insertInto('schema_meta').values({ key: 'site_id', value: id }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return (await handle.db.selectFrom('schema_meta').select('value').where('key', '=', 'site_id').executeTakeFirstOrThrow()).value;
+}
+
+/**
+ * Composition root (STYLE §1): config, then database and migrations, then services, then routes.
+ */
+export async function createServer(config: Config, opts: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const database = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  await migrateToLatest(database.db as never, database.caps);
+  const boot = await bootstrap(database.db, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+  const siteId = await loadSiteId(database);
+  const keys = new SigningKeyRing(database.db, keyEncryptionKey(config));
+  await keys.load();
+  const sessions = new SessionService({ db: database.db, clock, keys, siteId });
+  const loginLimiter = new FailureRateLimiter(config.rateLimitPerMinute);
+  const tokenLimiter = new FailureRateLimiter(config.rateLimitPerMinute);
+  const services: Services = {
+    config, db: database.db, caps: database.caps, clock, logger, siteId, keys, sessions, loginLimiter, tokenLimiter,
+    login: new LoginService({
+      db: database.db, clock, sessions, limiter: loginLimiter, passwordHashLog2N: config.passwordHashCost,
+      sessionTtlSeconds: config.sessionTtlSeconds, totpMaxFailures: config.totpMaxFailures,
+    }),
+    apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
+  };
+  let https: { cert: Buffer; key: Buffer } | undefined;
+  if (config.tlsCertFile && config.tlsKeyFile) https = { cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) };
+  const app = createHttpApp({ logger, ...(https ? { https } : {}) });
+  let baseUrl = config.publicUrl;
+  registerRoutes(app, services, allRoutes, () => baseUrl);
+  return {
+    app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
+    baseUrl: () => baseUrl,
+    async listen() {
+      await app.listen({ host: config.host, port: config.port });
+      const port = (app.server.address() as AddressInfo).port;
+      if (config.port === 0) baseUrl = baseUrl.replace(/:0$/, `:${port}`);
+      return baseUrl;
+    },
+    async close() {
+      await app.close();
+      await services.apiTokens.lastUse.flush().catch(() => undefined);
+      await database.close();
+    },
+  };
+}

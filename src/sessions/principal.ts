@@ -1,0 +1,30 @@
+import type { EntityRef } from '../common/ref.ts';
+
+/** The authenticated caller of one request. */
+export interface Principal {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly orgId: string;
+  readonly orgName: string;
+  /** True for users of the provider org `System`. */
+  readonly isProvider: boolean;
+  /** Set when the session was minted from an API token (a token-derived session, spec §8). */
+  readonly apiTokenId: string | null;
+  /** Effective rights after the token-session restrictions. */
+  readonly rights: ReadonlySet<string>;
+  readonly roles: readonly EntityRef[];
+  /** The session may only enrol a second factor (org requires MFA, user has none yet). */
+  readonly enrolmentOnly: boolean;
+  readonly expiresAt: string;
+}
+
+/** The org a request acts in: the caller's own, or a tenant named by a provider's tenant context. */
+export interface OrgContext {
+  readonly orgId: string;
+  readonly orgName: string;
+}
+
+export function hasRight(p: Principal, right: string): boolean {
+  return p.rights.has(right);
+}

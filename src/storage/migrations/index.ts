@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import type { DialectCapabilities } from '../dialects/capabilities.ts';
+import * as initial from './2026-11-23-0001-initial.ts';
+
+export interface Migration {
+  readonly name: string;
+  up(db: Kysely<unknown>, caps: DialectCapabilities): Promise<void>;
+}
+
+/** Every migration in order. Adding one is one file plus one line here. */
+export const migrations: readonly Migration[] = [{ name: '2026-11-23-0001-initial', up: initial.up }];

@@ -1,0 +1,75 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/database.ts';
+import type { SigningKey } from './access-token.ts';
+
+/** AES-256-GCM under a key derived from the configured key-encryption key (issue 6). */
+function kekBytes(keyEncryptionKey: string): Buffer {
+  return createHash('sha256').update(keyEncryptionKey, 'utf8').digest();
+}
+
+export function encryptSecret(secret: Buffer, keyEncryptionKey: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', kekBytes(keyEncryptionKey), iv);
+  const body = Buffer.concat([cipher.update(secret), cipher.final()]);
+  return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join('.');
+}
+
+export function decryptSecret(encoded: string, keyEncryptionKey: string): Buffer {
+  const [v, iv, tag, body] = encoded.split('.');
+  if (v !== 'v1' || !iv || !tag || !body) throw new Error('Unrecognised encrypted key format');
+  const decipher = createDecipheriv('aes-256-gcm', kekBytes(keyEncryptionKey), Buffer.from(iv, 'base64'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]);
+}
+
+/**
+ * The JWT signing keys, shared by all cells through the database. The newest non-retired key
+ * signs; every stored key verifies (so rotation logs nobody out).
+ */
+export class SigningKeyRing {
+  private keys = new Map<string, SigningKey>();
+  private current: SigningKey | undefined;
+
+  constructor(private readonly db: Kysely<Database>, private readonly keyEncryptionKey: string) {}
+
+  async load(): Promise<void> {
+    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'asc').execute();
+    if (rows.length === 0) {
+      await this.rotate();
+      return;
+    }
+    this.keys = new Map();
+    for (const row of rows) {
+      const key = { kid: row.kid, secret: decryptSecret(row.encrypted_secret, this.keyEncryptionKey) };
+      this.keys.set(row.kid, key);
+      if (row.retired_at === null) this.current = key;
+    }
+    this.current ??= [...this.keys.values()].at(-1);
+  }
+
+  /** Adds a new signing key; older keys keep verifying until they are removed. */
+  async rotate(): Promise<string> {
+    const kid = randomBytes(8).toString('hex');
+    const secret = randomBytes(32);
+    const now = new Date().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
+      await trx.insertInto('signing_keys').values({ kid, encrypted_secret: encryptSecret(secret, this.keyEncryptionKey), created_at: now, retired_at: null }).execute();
+    });
+    await this.load();
+    return kid;
+  }
+
+  signingKey(): SigningKey {
+    if (!this.current) throw new Error('Signing keys not loaded');
+    return this.current;
+  }
+
+  /** Looks a key up by kid; an unknown kid (rotated on another cell) is re-read once. */
+  keyFor = (kid: string): SigningKey | undefined => this.keys.get(kid);
+
+  async refreshIfUnknown(kid: string): Promise<void> {
+    if (!this.keys.has(kid)) await this.load();
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores: keep parallelism modest so timing-sensitive HTTP tests stay stable.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+  },
+});
