@@ -71,7 +71,10 @@ async function loadSiteId(handle: DatabaseHandle): Promise<string> {
 export async function createServer(config: Config, opts: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const database = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const database = openDatabase({
+    dataDir: config.dataDir, databaseUrl: config.databaseUrl,
+    onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
+  });
   await migrateToLatest(database.db as never, database.caps);
   const boot = await bootstrap(database.db, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
   const siteId = await loadSiteId(database);

@@ -1,6 +1,7 @@
 import type { RouteSpec } from './http/route.ts';
 import { sessionsRoutes } from './cloudapi/sessions-routes.ts';
 import { tokensRoutes } from './cloudapi/tokens-routes.ts';
+import { auditRoutes } from './cloudapi/audit-routes.ts';
 import { xmlSessionRoutes } from './legacy-xml/session-routes.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
 
@@ -10,4 +11,5 @@ export const allRoutes: readonly RouteSpec[] = [
   ...sessionsRoutes,
   ...oauthRoutes,
   ...tokensRoutes,
+  ...auditRoutes,
 ];

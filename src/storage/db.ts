@@ -16,11 +16,16 @@ export interface DatabaseHandle {
 }
 
 /** Opens SQLite (a WAL file under dataDir) or PostgreSQL (databaseUrl) behind one Kysely type. */
-export function openDatabase(opts: { dataDir: string; databaseUrl?: string | undefined; poolSize?: number }): DatabaseHandle {
+export function openDatabase(opts: {
+  dataDir: string; databaseUrl?: string | undefined; poolSize?: number; onPoolError?: (err: Error) => void;
+}): DatabaseHandle {
   if (opts.databaseUrl) {
     // Keep BIGINT/NUMERIC counts as numbers (counts here stay far below 2^53).
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle client losing its connection (failover, restart) emits 'error' on the pool; without
+    // a listener that would crash the process. The pool replaces the client on next use.
+    pool.on('error', opts.onPoolError ?? (() => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, caps: postgresCapabilities, pgPool: pool, close: () => db.destroy() };
   }
