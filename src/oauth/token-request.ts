@@ -16,11 +16,12 @@ export function readTokenParams(input: {
   rawBody: string | undefined;
   query: Record<string, string | string[] | undefined>;
 }): TokenParams {
-  const out: Record<string, string> = {};
+  // Null prototype: `__proto__` or `constructor` as a parameter name must be just a name.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const add = (source: Record<string, string | string[] | undefined>) => {
     for (const [key, value] of Object.entries(source)) {
       if (value === undefined) continue;
-      if (Array.isArray(value) || key in out) {
+      if (Array.isArray(value) || Object.hasOwn(out, key)) {
         throw new AppError('INVALID_OAUTH_REQUEST', { message: `The parameter ${key.slice(0, 64)} is given more than once.` });
       }
       out[key] = value;
@@ -30,7 +31,8 @@ export function readTokenParams(input: {
   const body = input.rawBody ?? '';
   const mediaType = input.contentType?.split(';')[0]?.trim().toLowerCase();
   if (body.trim() !== '') {
-    if (mediaType !== undefined && mediaType !== '' && mediaType !== 'application/x-www-form-urlencoded') {
+    // text/plain: what fetch() sends for a string body when a script forgets the header.
+    if (mediaType !== undefined && mediaType !== '' && mediaType !== 'application/x-www-form-urlencoded' && mediaType !== 'text/plain') {
       throw new AppError('INVALID_OAUTH_REQUEST', { message: 'Send the token request as application/x-www-form-urlencoded.' });
     }
     add(parseQueryString(body, '&', '=', { maxKeys: MAX_PARAMS + 1 }));

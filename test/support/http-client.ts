@@ -10,7 +10,7 @@ export async function request(
   baseUrl: string,
   method: string,
   path: string,
-  opts: { headers?: Record<string, string>; body?: string; json?: unknown } = {},
+  opts: { headers?: Record<string, string>; body?: string | Uint8Array; json?: unknown } = {},
 ): Promise<TestResponse> {
   const headers: Record<string, string> = { ...opts.headers };
   let body = opts.body;
