@@ -13,12 +13,12 @@ export async function request(
   opts: { headers?: Record<string, string>; body?: string | Uint8Array; json?: unknown } = {},
 ): Promise<TestResponse> {
   const headers: Record<string, string> = { ...opts.headers };
-  let body = opts.body;
+  let body: string | Uint8Array | undefined = opts.body;
   if (opts.json !== undefined) {
     body = JSON.stringify(opts.json);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const res = await fetch(baseUrl + path, { method, headers, ...(body !== undefined ? { body: body as BodyInit } : {}) });
   const text = await res.text();
   return {
     status: res.status, headers: res.headers, text,
