@@ -33,8 +33,19 @@ export function loadConfig(
   if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined)) {
     throw new ConfigError('OPENDIRECTOR_TLS_CERT_FILE and OPENDIRECTOR_TLS_KEY_FILE go together');
   }
+  if (!out.tlsCertFile && !out.allowInsecureBind && !isLoopback(String(out.host))) {
+    throw new ConfigError(
+      `Refusing to listen on ${String(out.host)} without TLS: set OPENDIRECTOR_TLS_CERT_FILE and OPENDIRECTOR_TLS_KEY_FILE, ` +
+        'or OPENDIRECTOR_ALLOW_INSECURE_BIND=true when a TLS-terminating proxy sits in front.',
+    );
+  }
   const scheme = out.tlsCertFile ? 'https' : 'http';
   const publicUrl = String(out.publicUrl ?? `${scheme}://${String(out.host)}:${String(out.port)}`);
   out.publicUrl = publicUrl.replace(/\/+$/, '');
   return Object.freeze(out) as Config;
+}
+
+/** Loopback addresses, where plain HTTP cannot leak credentials onto a network. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from '../../src/config/index.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: './data', accessTokenTtlSeconds: 2592000, publicUrl: 'http://127.0.0.1:8080' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('refuses unknown OPENDIRECTOR_ variables by name', () => {
+    expect(() => loadConfig({ OPENDIRECTOR_PROT: '1' })).toThrow(/Unknown configuration variable\(s\): OPENDIRECTOR_PROT/);
+  });
+
+  it('names the variable that is invalid', () => {
+    expect(() => loadConfig({ OPENDIRECTOR_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ OPENDIRECTOR_PORT: 'eighty' })).toThrow(/OPENDIRECTOR_PORT/);
+    expect(() => loadConfig({ OPENDIRECTOR_DATABASE_URL: 'mysql://x' })).toThrow(/OPENDIRECTOR_DATABASE_URL/);
+  });
+
+  it('builds the public URL from host and port, trimming a trailing slash from an explicit one', () => {
+    expect(loadConfig({ OPENDIRECTOR_PORT: '9000' }).publicUrl).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ OPENDIRECTOR_PUBLIC_URL: 'https://vcd.example.net/' }).publicUrl).toBe('https://vcd.example.net');
+  });
+
+  it('refuses a non-loopback address without TLS unless explicitly allowed', () => {
+    expect(() => loadConfig({ OPENDIRECTOR_HOST: '0.0.0.0' })).toThrow(/without TLS/);
+    expect(loadConfig({ OPENDIRECTOR_HOST: '0.0.0.0', OPENDIRECTOR_ALLOW_INSECURE_BIND: 'true' }).host).toBe('0.0.0.0');
+    expect(() => loadConfig({ OPENDIRECTOR_TLS_CERT_FILE: '/x.pem' })).toThrow(/go together/);
+  });
+});
