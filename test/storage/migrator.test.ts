@@ -39,26 +39,6 @@ describe.each(engines)('migrator on %s', (engine) => {
     expect(await recordedMigrations(t.handle)).toEqual([...allNames].sort());
   });
 
-  it.runIf(engine === 'postgres')('applies each migration exactly once when several cells start at once', async () => {
-    const t = await openEmptyTestDatabase(engine);
-    opened.push(t);
-    // Three cells = three processes = three pools on the same database.
-    const cells = [1, 2, 3].map(() => openDatabase({ dataDir: t.dataDir, databaseUrl: t.url, poolSize: 2 }));
-    extraHandles.push(...cells);
-
-    const results = await Promise.all(cells.map((c) => migrateToLatest(c.db, c.caps)));
-
-    // Every call succeeded; between them each migration was applied by exactly one cell.
-    expect(results.flat().sort()).toEqual([...allNames].sort());
-    const counts = await sql<{ name: string; n: number }>`
-      select name, count(*)::int as n from schema_migrations group by name order by name`.execute(t.handle.db);
-    expect(counts.rows).toEqual([...allNames].sort().map((name) => ({ name, n: 1 })));
-    for (const c of cells) expect(await pendingMigrations(c.db)).toEqual([]);
-    // The seed row of the initial migration was inserted once, not once per cell.
-    const seed = await t.handle.db.selectFrom('rbac_version').selectAll().execute();
-    expect(seed).toEqual([{ id: 1, version: 1 }]);
-  });
-
   it('round-trips an org row through Kysely', async () => {
     const t = await openTestDatabase(engine);
     opened.push(t);
@@ -82,4 +62,34 @@ describe.each(engines)('migrator on %s', (engine) => {
     const row = await db.selectFrom('orgs').select(['is_enabled', 'require_mfa']).where('name_lower', '=', 'ünïcode-org').executeTakeFirstOrThrow();
     expect(row).toEqual({ is_enabled: 0, require_mfa: 0 });
   });
+});
+
+// Several cells only exist on PostgreSQL (SQLite is one process), so this case has its own suite.
+describe('migrator on postgres with several cells', () => {
+  const opened: TestDatabase[] = [];
+  const extraHandles: DatabaseHandle[] = [];
+  afterEach(async () => {
+    await Promise.all(extraHandles.splice(0).map((h) => h.close()));
+    await Promise.all(opened.splice(0).map((t) => t.cleanup()));
+  });
+  it('applies each migration exactly once when several cells start at once', async () => {
+    const t = await openEmptyTestDatabase('postgres');
+    opened.push(t);
+    // Three cells = three processes = three pools on the same database.
+    const cells = [1, 2, 3].map(() => openDatabase({ dataDir: t.dataDir, databaseUrl: t.url, poolSize: 2 }));
+    extraHandles.push(...cells);
+
+    const results = await Promise.all(cells.map((c) => migrateToLatest(c.db, c.caps)));
+
+    // Every call succeeded; between them each migration was applied by exactly one cell.
+    expect(results.flat().sort()).toEqual([...allNames].sort());
+    const counts = await sql<{ name: string; n: number }>`
+      select name, count(*)::int as n from schema_migrations group by name order by name`.execute(t.handle.db);
+    expect(counts.rows).toEqual([...allNames].sort().map((name) => ({ name, n: 1 })));
+    for (const c of cells) expect(await pendingMigrations(c.db)).toEqual([]);
+    // The seed row of the initial migration was inserted once, not once per cell.
+    const seed = await t.handle.db.selectFrom('rbac_version').selectAll().execute();
+    expect(seed).toEqual([{ id: 1, version: 1 }]);
+  });
+
 });
