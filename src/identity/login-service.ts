@@ -3,11 +3,12 @@ import type { Database, OrgRow, UserRow } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
 import { AppError } from '../errors/app-error.ts';
 import { appendAuditEvent } from '../audit/audit-writer.ts';
-import type { FailureRateLimiter } from '../security/rate-limiter.ts';
+import type { FailureLimiter } from '../security/rate-limiter.ts';
 import type { SessionService, IssuedSession } from '../sessions/session-service.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
 import { decoyPasswordHash, verifyPassword } from './password.ts';
 import { matchTotpStep } from './totp.ts';
+import { recordSecondFactorFailure } from './second-factor-failure.ts';
 
 export interface LoginRequest {
   orgName: string;
@@ -33,7 +34,7 @@ export interface LoginResult extends IssuedSession {
 export class LoginService {
   constructor(
     private readonly deps: {
-      db: Kysely<Database>; clock: Clock; sessions: SessionService; limiter: FailureRateLimiter;
+      db: Kysely<Database>; clock: Clock; sessions: SessionService; limiter: FailureLimiter;
       passwordHashLog2N: number; sessionTtlSeconds: number; totpMaxFailures: number;
     },
   ) {}
@@ -41,7 +42,7 @@ export class LoginService {
   async login(req: LoginRequest): Promise<LoginResult> {
     const userKey = `login-user:${req.orgName.toLowerCase()}/${req.username.toLowerCase()}`;
     const limitKeys = [`login-ip:${req.clientIp}`, userKey];
-    this.deps.limiter.check(limitKeys);
+    await this.deps.limiter.check(limitKeys);
     const { db } = this.deps;
     const org = await db.selectFrom('orgs').selectAll().where('name_lower', '=', req.orgName.toLowerCase()).executeTakeFirst();
     const user = org
@@ -51,7 +52,7 @@ export class LoginService {
     const isProvider = org?.name === SYSTEM_ORG_NAME;
     const endpointOk = req.endpoint === 'any' || (req.endpoint === 'provider') === isProvider;
     if (!org || !user || !passwordOk || !endpointOk || user.enabled !== 1 || (org.is_enabled !== 1 && !isProvider)) {
-      this.deps.limiter.recordFailure(limitKeys);
+      await this.deps.limiter.recordFailure(limitKeys);
       await this.auditFailure(org, req, user?.id ?? null, 'invalid credentials');
       throw new AppError('LOGIN_FAILED');
     }
@@ -79,32 +80,21 @@ export class LoginService {
   private async checkSecondFactor(org: OrgRow, user: UserRow, req: LoginRequest, limitKeys: string[]): Promise<void> {
     if (!req.otp) throw new AppError('SECOND_FACTOR_REQUIRED');
     const step = matchTotpStep(user.totp_secret ?? '', req.otp.trim(), this.deps.clock.now().getTime());
-    // A code for a step at or before the last accepted one is a replay (RFC 6238 §5.2).
-    if (step !== null && step > user.totp_last_step) {
-      await this.deps.db.updateTable('users').set({ totp_last_step: step, totp_failures: 0 })
-        .where('id', '=', user.id).where('org_id', '=', org.id).execute();
-      return;
+    // A code for a step at or before the last accepted one is a replay (RFC 6238 §5.2). The step
+    // is compared and set in one statement, so of several logins racing with one code exactly
+    // one wins (issue 8): the row read above may already be stale.
+    if (step !== null) {
+      const accepted = await this.deps.db.updateTable('users').set({ totp_last_step: step, totp_failures: 0 })
+        .where('id', '=', user.id).where('org_id', '=', org.id).where('totp_last_step', '<', step).executeTakeFirst();
+      if (Number(accepted.numUpdatedRows) === 1) return;
     }
-    this.deps.limiter.recordFailure(limitKeys);
-    const failures = user.totp_failures + 1;
-    const lock = failures >= this.deps.totpMaxFailures;
-    await this.deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ totp_failures: failures, locked: lock ? 1 : user.locked })
-        .where('id', '=', user.id).where('org_id', '=', org.id).execute();
-      const actor = { userId: user.id, userName: user.username, orgId: org.id, orgName: org.name, apiTokenId: null, clientIp: req.clientIp };
-      await appendAuditEvent(trx, {
-        event: 'mfa.code_rejected', status: 'FAILURE', at: this.deps.clock.now(), actor,
-        entity: { id: user.id, name: user.username, type: 'user' },
-        description: step === null ? 'Wrong second-factor code' : 'Replayed second-factor code',
-      });
-      if (lock) {
-        await appendAuditEvent(trx, {
-          event: 'user.locked', at: this.deps.clock.now(), actor, entity: { id: user.id, name: user.username, type: 'user' },
-          description: `User ${user.username} locked after ${failures} wrong second-factor codes`,
-        });
-      }
+    await this.deps.limiter.recordFailure(limitKeys);
+    const { locked } = await recordSecondFactorFailure(this.deps.db, {
+      user: { id: user.id, orgId: org.id, username: user.username }, maxFailures: this.deps.totpMaxFailures, at: this.deps.clock.now(),
+      actor: { userId: user.id, userName: user.username, orgId: org.id, orgName: org.name, apiTokenId: null, clientIp: req.clientIp },
+      description: step === null ? 'Wrong second-factor code' : 'Replayed second-factor code',
     });
-    throw new AppError(lock ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED');
+    throw new AppError(locked ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED');
   }
 
   private async auditFailure(org: OrgRow | undefined, req: LoginRequest, userId: string | null, reason: string): Promise<void> {

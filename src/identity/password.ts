@@ -1,9 +1,30 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
-function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+/**
+ * scrypt runs on the libuv threadpool (4 threads by default) and each N=2^17 computation holds
+ * 128 MiB. More computations in flight than cores gives no more logins per second, only more
+ * memory (4 × 128 MiB) and a threadpool with no thread left for file I/O — including the fsync
+ * the token endpoint's group commit waits on (issue 7). So at most one per core runs; the rest
+ * wait in order.
+ */
+const MAX_CONCURRENT_SCRYPT = Math.max(1, availableParallelism());
+let scryptRunning = 0;
+const scryptWaiting: (() => void)[] = [];
+
+async function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  if (scryptRunning >= MAX_CONCURRENT_SCRYPT) await new Promise<void>((resolve) => scryptWaiting.push(resolve));
+  else scryptRunning++;
+  try {
+    return await new Promise((resolve, reject) => {
+      scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
+    });
+  } finally {
+    // Hand the slot straight to the next waiter (the count stays), or free it.
+    const next = scryptWaiting.shift();
+    if (next) next();
+    else scryptRunning--;
+  }
 }
 
 const KEY_LENGTH = 32;
