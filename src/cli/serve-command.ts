@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig, ConfigError } from '../config/index.ts';
-import { createServer } from '../server.ts';
 
 /** `opendirector serve [--demo]`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 export function registerServeCommand(program: Command): void {
@@ -10,6 +8,9 @@ export function registerServeCommand(program: Command): void {
     .option('--demo', 'seed a demo tenant with users, VDCs, vApps and about 50 VMs on first start')
     .addHelpText('after', '\nExample:\n  OPENDIRECTOR_PORT=8443 opendirector serve --demo\n')
     .action(async (opts: { demo?: boolean }) => {
+      // Loaded here, not at the top: the other commands start without the server's dependencies.
+      const { loadConfig, ConfigError } = await import('../config/index.ts');
+      const { createServer } = await import('../server.ts');
       let config;
       try {
         config = loadConfig();

@@ -1,0 +1,216 @@
+/**
+ * JSON wire types of the CloudAPI and OAuth families, as a client sees them (spec §3–§7, §10).
+ * Types only, no code: the client SDK (src/client/) imports nothing else from the server, so this
+ * file must stay free of server imports. Fields a real VCD client reads are required; fields
+ * OpenDirector adds or that vary by API version are optional.
+ */
+
+/** `{name, id}` reference; `id` is a URN `urn:vcloud:<type>:<uuid>` (spec §1.2). */
+export interface EntityRef {
+  name: string;
+  id: string;
+}
+
+/** Paged envelope of every CloudAPI list (spec §6.1). `values` is always present. */
+export interface PagedEnvelope<T> {
+  resultTotal: number;
+  pageCount: number;
+  page: number;
+  pageSize: number;
+  associations: Array<{ entityId: string; associationId: string }> | null;
+  values: T[];
+}
+
+/** CloudAPI error body (spec §6.3). `message` starts with `[ <request id> ] `. */
+export interface CloudApiErrorBody {
+  minorErrorCode: string;
+  message: string;
+  stackTrace: string | null;
+}
+
+/** OAuth endpoint error body (spec §4.8): the CloudAPI shape plus RFC 6749 §5.2 fields. */
+export interface OAuthErrorBody extends Partial<CloudApiErrorBody> {
+  error: string;
+  error_description?: string;
+}
+
+/** `POST /oauth/{provider|tenant/<org>}/token` success body (spec §4.3). */
+export interface OAuthTokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  /** Seconds; always a JSON number. */
+  expires_in: number;
+  /** The API token secret on the jwt-bearer grant (once); null or absent on refresh_token. */
+  refresh_token?: string | null;
+}
+
+/** `POST /oauth/{…}/register` request body for an API token (spec §4.2). */
+export interface OAuthRegisterRequest {
+  client_name: string;
+}
+
+/** `POST /oauth/{…}/register` response (spec §4.2). */
+export interface OAuthRegisterResponse {
+  client_name: string;
+  /** Bare lower-case UUID; the token's URN is `urn:vcloud:token:<client_id>`. */
+  client_id: string;
+  grant_types?: string[];
+  token_endpoint_auth_method?: string;
+}
+
+/** JSON Session (spec §3.10), plus OpenDirector's two flags on `sessions/current`. */
+export interface Session {
+  id: string;
+  site?: EntityRef;
+  user: EntityRef;
+  org: EntityRef;
+  operatingOrg: EntityRef;
+  location: string;
+  roles: string[];
+  roleRefs: EntityRef[];
+  sessionIdleTimeoutMinutes: number;
+  /** OpenDirector: the session may only enrol a second factor. */
+  enrolmentRequired?: boolean;
+  /** OpenDirector: the session was minted from an API token (spec §8 limits apply). */
+  apiTokenSession?: boolean;
+}
+
+/** Token object (spec §5.2); OpenDirector adds createdAt / lastUsedAt / lastUsedIp. */
+export interface Token {
+  id: string;
+  name: string;
+  type: 'REFRESH' | 'PROXY' | 'EXTENSION';
+  owner: EntityRef;
+  org: EntityRef;
+  expirationTimeUtc: string | null;
+  createdAt?: string;
+  lastUsedAt?: string | null;
+  lastUsedIp?: string | null;
+}
+
+/** OpenDirector's `POST /cloudapi/1.0.0/users/{urn}/tokens/revoke` answer. */
+export interface RevokeAllTokensResult {
+  revoked: number;
+}
+
+/** Org (`/cloudapi/1.0.0/orgs/`, spec §7.6). */
+export interface Org {
+  id: string;
+  name: string;
+  displayName: string;
+  description?: string;
+  isEnabled: boolean;
+  orgVdcCount?: number;
+  catalogCount?: number;
+  vappCount?: number;
+  runningVMCount?: number;
+  userCount?: number;
+  diskCount?: number;
+  canPublish?: boolean;
+  managedBy?: EntityRef | null;
+  canManageOrgs?: boolean;
+  directlyManagedOrgCount?: number;
+  maskedEventTaskUsername?: string | null;
+  /** OpenDirector: members must enrol a TOTP second factor. */
+  requireMfa?: boolean;
+}
+
+/** Body to create an org. */
+export interface OrgCreate {
+  name: string;
+  displayName?: string;
+  description?: string;
+  isEnabled?: boolean;
+  requireMfa?: boolean;
+}
+
+/** VcdUser (`/cloudapi/1.0.0/users/`, spec §7.6). `password` is write-only. */
+export interface User {
+  id: string;
+  username: string;
+  fullName?: string;
+  description?: string;
+  email?: string;
+  roleEntityRefs?: EntityRef[];
+  orgEntityRef?: EntityRef;
+  enabled?: boolean;
+  locked?: boolean;
+  deployedVmQuota?: number;
+  storedVmQuota?: number;
+  nameInSource?: string;
+  providerType?: string;
+  isGroupRole?: boolean;
+  /** OpenDirector: the user enrolled a TOTP second factor. */
+  mfaEnrolled?: boolean;
+}
+
+/** Body to create or replace a user. */
+export interface UserWrite extends Partial<Omit<User, 'id' | 'mfaEnrolled' | 'roleEntityRefs'>> {
+  username: string;
+  password?: string;
+  /** Roles of the user's org, by id or by name. */
+  roleEntityRefs?: Array<{ name: string; id?: string }>;
+}
+
+/** Role (`/cloudapi/1.0.0/roles/`, spec §7.3). */
+export interface Role {
+  id: string;
+  name: string;
+  description: string;
+  bundleKey: string;
+  readOnly: boolean;
+}
+
+/** Rights bundle (`/cloudapi/1.0.0/rightsBundles/`, spec §7.4). */
+export interface RightsBundle {
+  id: string;
+  name: string;
+  description: string;
+  bundleKey: string;
+  readOnly: boolean;
+  publishAll: boolean | null;
+}
+
+/** Body of `…/{urn}/tenants/publish|unpublish` and `PUT …/{urn}/tenants` (spec §7.4); orgs by id or name. */
+export interface EntityRefList {
+  values: Array<{ name?: string; id?: string }>;
+}
+
+/** AuditTrailEvent (spec §10.2). */
+export interface AuditEvent {
+  eventId: string;
+  description: string;
+  operatingOrg: EntityRef | null;
+  user: EntityRef | null;
+  actor: EntityRef | null;
+  eventEntity: EntityRef | null;
+  taskId: string | null;
+  taskCellId: string | null;
+  cellId: string | null;
+  eventType: string;
+  serviceNamespace: string;
+  eventStatus: string;
+  timestamp: string;
+  external: boolean;
+  /** Flat string map; `currentContext.refreshTokenId` names the API token used (seed 001). */
+  additionalProperties: Record<string, string>;
+}
+
+/**
+ * VM of OpenDirector's JSON inventory (`GET /cloudapi/1.0.0/vms`, an OpenDirector extension;
+ * Cloud Director clients use the `/api/query?type=vm` records instead, spec §9.3).
+ */
+export interface Vm {
+  id: string;
+  name: string;
+  /** `POWERED_ON`, `POWERED_OFF`, … */
+  status: string;
+  guestOs: string;
+  cpuCount: number;
+  memoryMb: number;
+  vapp: EntityRef;
+  vdc: EntityRef;
+  org: EntityRef;
+  owner: EntityRef | null;
+  createdAt: string;
+}

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { loadConfig, ConfigError, type Config } from '../config/index.ts';
+import { openDatabase, type DatabaseHandle } from '../storage/db.ts';
+import { pendingMigrations } from '../storage/migrator.ts';
+import { resolveKeyEncryptionKey } from '../tokens/key-encryption-key.ts';
+import { rotateSigningKey } from '../tokens/signing-key-rotation.ts';
+
+/** A failure the command explains in one line (exit status 1), as opposed to a bug. */
+class KeysCommandError extends Error {
+  override readonly name = 'KeysCommandError';
+}
+
+/**
+ * Offline work on the configured database (STYLE §1: the CLI calls services directly only for
+ * offline work): open it, refuse an unmigrated one, run, close.
+ */
+async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Promise<void>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`opendirector: ${e.message}\n`);
+    process.exit(2);
+  }
+  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  handle.pgPool?.on('error', () => undefined);
+  try {
+    // A key command never changes the schema: that is the job of the first upgraded cell.
+    const pending = await pendingMigrations(handle.db);
+    if (pending.length > 0) {
+      throw new KeysCommandError(`the database is not at this version's schema (pending: ${pending.join(', ')}). Start \`opendirector serve\` of this version first.`);
+    }
+    await work(config, handle);
+  } catch (e) {
+    const message = e instanceof KeysCommandError ? e.message
+      : /unsupported state or unable to authenticate data/i.test(String((e as Error).message))
+        ? 'OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses.'
+        : `${(e as Error).message}`;
+    process.stderr.write(`opendirector: ${message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `opendirector keys rotate | list`: the JWT signing keys shared by every cell (issue 6).
+ * Rotation logs nobody out: older keys keep verifying; running cells switch to the new key when
+ * the rotation is announced (PostgreSQL NOTIFY) or, with SQLite, when the server restarts.
+ */
+export function registerKeysCommand(program: Command): void {
+  const keys = program.command('keys').description('Manage the JWT signing keys in the configured database');
+  keys
+    .command('rotate')
+    .description('Create a new signing key; older keys keep verifying, so nobody is logged out')
+    .addHelpText('after', '\nExample:\n  OPENDIRECTOR_DATABASE_URL=postgres://… OPENDIRECTOR_KEY_ENCRYPTION_KEY=… opendirector keys rotate\n')
+    .action(() => withDatabase(async (config, handle) => {
+      const { kid } = await rotateSigningKey(handle, resolveKeyEncryptionKey(config));
+      process.stdout.write(`New signing key ${kid}: it signs from now on; earlier keys keep verifying.\n`);
+      if (!handle.caps.sharedByCells) process.stdout.write('Restart the server to sign with it.\n');
+    }));
+  keys
+    .command('list')
+    .description('List the signing keys (kid, creation time, whether it signs or only verifies)')
+    .action(() => withDatabase(async (_config, handle) => {
+      const rows = await handle.db.selectFrom('signing_keys').select(['kid', 'created_at', 'retired_at']).orderBy('created_at', 'asc').execute();
+      for (const r of rows) {
+        process.stdout.write(`${r.kid}  ${r.created_at}  ${r.retired_at === null ? 'signing' : `verifying (retired ${r.retired_at})`}\n`);
+      }
+    }));
+}

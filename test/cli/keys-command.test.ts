@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, TEST_KEY_ENCRYPTION_KEY, type TestServer } from '../support/test-server.ts';
+import { sharedPostgres } from '../support/embedded-postgres.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs `opendirector <args>` as an operator would, with only the given OPENDIRECTOR_* variables. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OPENDIRECTOR_')) base[k] = v;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin/opendirector.js'), ...args], { cwd: ROOT, env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Resolves when `predicate` holds, checking on every event-loop turn; fails after `limitMs`. */
+async function until(predicate: () => boolean, limitMs: number, what: string): Promise<void> {
+  const started = performance.now();
+  while (!predicate()) {
+    if (performance.now() - started > limitMs) throw new Error(`not ${what} within ${limitMs} ms`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('opendirector keys (issue 6)', () => {
+  let cell: TestServer;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    const url = await (await sharedPostgres()).createDatabase();
+    cell = await startTestServer({ databaseUrl: url });
+    env = { OPENDIRECTOR_DATABASE_URL: url, OPENDIRECTOR_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY, OPENDIRECTOR_DATA_DIR: cell.dataDir };
+  });
+  afterAll(async () => {
+    await cell?.close();
+  });
+
+  it('rotates the signing key offline; a running cell switches to it and lists it as the signing key', async () => {
+    const oldKid = cell.server.services.keys.signingKey().kid;
+    const rotated = await cli(['keys', 'rotate'], env);
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    const kid = /^New signing key ([0-9a-f]{16}): it signs from now on; earlier keys keep verifying\.\n$/.exec(rotated.stdout)?.[1];
+    expect(kid).toBeDefined();
+    await until(() => cell.server.services.keys.signingKey().kid === kid, 5_000, 'switched to the new key');
+
+    const listed = await cli(['keys', 'list'], env);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${oldKid}  \\S+  verifying \\(retired \\S+\\)$`));
+    expect(lines[1]).toMatch(new RegExp(`^${kid}  \\S+  signing$`));
+  });
+
+  it('refuses, changing nothing, with a key-encryption key that does not decrypt the stored keys', async () => {
+    const before = await cell.server.database.db.selectFrom('signing_keys').selectAll().execute();
+    const res = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: 'not-the-key-every-cell-uses-0123456789' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe('opendirector: OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses.\n');
+    expect(await cell.server.database.db.selectFrom('signing_keys').selectAll().execute()).toEqual(before);
+  });
+
+  it('refuses a database that no cell of this version has migrated', async () => {
+    const empty = await (await sharedPostgres()).createDatabase();
+    const res = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_DATABASE_URL: empty });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^opendirector: the database is not at this version's schema \(pending: 2026-11-23-0001-initial, .*\)\. Start `opendirector serve` of this version first\.\n$/);
+  });
+});
