@@ -1,0 +1,118 @@
+import { useRef, useState, type FormEvent } from 'react';
+import type { Token } from '../../../api/cloudapi/wire.ts';
+import { api, createApiToken, fiqlValue, listAll, type PortalSession } from '../api.ts';
+import { ConfirmDialog, Dialog, EmptyState, ErrorMessage, Field, KebabMenu, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
+
+/**
+ * User preferences › API Tokens (seeds 000–003): the caller's own tokens by name, created and
+ * last-used times; New shows the secret once; each row's ⋮ menu revokes after a confirmation.
+ */
+export function ApiTokensSection({ session }: { session: PortalSession }) {
+  const tokens = useLoad(async () => {
+    const all = await listAll<Token>('/cloudapi/1.0.0/tokens/', { filter: `owner.id==${fiqlValue(session.user.id)}` });
+    return all.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+  }, [session.user.id]);
+  const [creating, setCreating] = useState(false);
+  const [revoking, setRevoking] = useState<Token | null>(null);
+
+  return (
+    <section aria-labelledby="api-tokens-title" className="panel">
+      <div className="panel-head">
+        <h2 id="api-tokens-title">API Tokens</h2>
+        <button type="button" className="primary" onClick={() => setCreating(true)}>New</button>
+      </div>
+      <p className="muted">
+        Scripts and tools such as Terraform use an API token instead of your password and second factor.
+        Tokens do not expire: revoke the ones you no longer need.
+      </p>
+      <ErrorMessage error={tokens.error} />
+      {tokens.loading && !tokens.data ? <Loading /> : tokens.data?.length === 0 ? (
+        <EmptyState>You have no API tokens. Choose New to create one.</EmptyState>
+      ) : (
+        <table>
+          <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {tokens.data?.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{formatTime(t.createdAt)}</td>
+                <td>{formatTime(t.lastUsedAt)}</td>
+                <td className="row-actions"><KebabMenu label={`Actions for token ${t.name}`} items={[{ label: 'Revoke', onSelect: () => setRevoking(t) }]} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {creating && <NewTokenDialog session={session} onClose={() => { setCreating(false); tokens.reload(); }} />}
+      {revoking && (
+        <ConfirmDialog
+          title="Revoke API token" confirmLabel="Revoke"
+          onConfirm={() => api('DELETE', `/cloudapi/1.0.0/tokens/${revoking.id}`).then(tokens.reload)}
+          onClose={() => setRevoking(null)}
+        >
+          <p>Revoke <strong>{revoking.name}</strong>? Anything using it stops working at once. This cannot be undone.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+/**
+ * New token: ask for a name, create it, show the secret once with a Copy button. The secret lives
+ * only in this component's state: closing the dialog unmounts it, and a reload never sees it.
+ */
+function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
+  const action = useAction();
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    await action.run(async () => setSecret((await createApiToken(session, name.trim())).token));
+  };
+  const copy = async () => {
+    if (!secret) return;
+    try {
+      await navigator.clipboard.writeText(secret);
+    } catch {
+      // No clipboard permission (or an insecure origin): select the text and use the legacy command.
+      field.current?.select();
+      document.execCommand('copy');
+    }
+    setCopied(true);
+  };
+
+  if (secret === null) {
+    return (
+      <Dialog title="New API token" onClose={onClose}>
+        <form onSubmit={create}>
+          <Field label="Token name" hint="A name that tells you where the token is used, for example terraform-ci.">
+            {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} autoFocus />}
+          </Field>
+          <ErrorMessage error={action.error} />
+          <div className="actions">
+            <button type="button" onClick={onClose}>Cancel</button>
+            <button type="submit" className="primary" disabled={action.busy}>Create</button>
+          </div>
+        </form>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="API token created" onClose={onClose} className="wide">
+      <p className="warning" role="alert">
+        Copy this token now and keep it somewhere safe. It will not be shown again: if you lose it, revoke it and create a new one.
+      </p>
+      <Field label={`API token "${name.trim()}"`}>
+        {(id) => <input id={id} ref={field} className="secret" value={secret} readOnly onFocus={(e) => e.target.select()} />}
+      </Field>
+      <div className="actions">
+        <span role="status" className="muted">{copied ? 'Copied to the clipboard.' : ''}</span>
+        <button type="button" onClick={copy}>Copy</button>
+        <button type="button" className="primary" onClick={onClose}>Done</button>
+      </div>
+    </Dialog>
+  );
+}
