@@ -1,18 +1,20 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { openDatabase, type DatabaseHandle } from './storage/db.ts';
-import { migrateToLatest } from './storage/migrator.ts';
+import { migrateToLatest, withStartupLock } from './storage/migrator.ts';
+import { startCellNotifications } from './storage/cell-notifications.ts';
 import { systemClock, type Clock } from './common/clock.ts';
 import { newId } from './common/ids.ts';
 import { SigningKeyRing } from './tokens/signing-keys.ts';
+import { resolveKeyEncryptionKey } from './tokens/key-encryption-key.ts';
+import { followSigningKeyRotations } from './tokens/signing-key-rotation.ts';
 import { SessionService } from './sessions/session-service.ts';
 import { LoginService } from './identity/login-service.ts';
-import { FailureRateLimiter } from './security/rate-limiter.ts';
+import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter.ts';
+import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
 import { ApiTokenService } from './tokens/api-token-service.ts';
 import { bootstrap } from './tenancy/bootstrap.ts';
 import { SYSTEM_ORG_NAME } from './rbac/rights-catalog.ts';
@@ -20,6 +22,7 @@ import { createHttpApp } from './api/http/create-http-app.ts';
 import { registerRoutes } from './api/http/register-routes.ts';
 import type { Services } from './api/http/services.ts';
 import { allRoutes } from './api/routes.ts';
+import { createPortal } from './web/serve-portal.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -44,19 +47,6 @@ export function createLogger(level: Config['logLevel'], destination?: pino.Desti
   }, destination);
 }
 
-function keyEncryptionKey(config: Config): string {
-  if (config.keyEncryptionKey) return config.keyEncryptionKey;
-  if (config.databaseUrl) {
-    throw new Error('OPENDIRECTOR_KEY_ENCRYPTION_KEY is required with PostgreSQL: every cell must decrypt the shared signing keys.');
-  }
-  const file = path.join(config.dataDir, 'key-encryption-key');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    fs.writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
-
 async function loadSiteId(handle: DatabaseHandle): Promise<string> {
   const row = await handle.db.selectFrom('schema_meta').select('value').where('key', '=', 'site_id').executeTakeFirst();
   if (row) return row.value;
@@ -76,13 +66,28 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
   });
   await migrateToLatest(database.db as never, database.caps);
-  const boot = await bootstrap(database.db, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+  const kek = resolveKeyEncryptionKey(config);
+  // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
+  // System org, its administrator and the first signing key.
+  const boot = await withStartupLock(database.db, database.caps, async (conn) => {
+    const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+    await new SigningKeyRing(conn, kek).load();
+    return result;
+  });
   const siteId = await loadSiteId(database);
-  const keys = new SigningKeyRing(database.db, keyEncryptionKey(config));
+  const keys = new SigningKeyRing(database.db, kek);
   await keys.load();
+  const notifications = startCellNotifications(database.pgPool, {
+    onError: (err, what) => logger.warn({ err }, `${what} lost; reconnecting`),
+  });
+  followSigningKeyRotations(keys, notifications, (err) => logger.error({ err }, 'could not re-read the signing keys'));
   const sessions = new SessionService({ db: database.db, clock, keys, siteId });
-  const loginLimiter = new FailureRateLimiter(config.rateLimitPerMinute);
-  const tokenLimiter = new FailureRateLimiter(config.rateLimitPerMinute);
+  // Failed-credential counters must be shared when several cells share the database (issue 6).
+  const newLimiter = (): FailureLimiter => (database.caps.sharedByCells
+    ? new SharedFailureRateLimiter({ db: database.db, limitPerWindow: config.rateLimitPerMinute, onSweepError: (err) => logger.warn({ err }, 'rate-limit clean-up failed') })
+    : new FailureRateLimiter(config.rateLimitPerMinute));
+  const loginLimiter = newLimiter();
+  const tokenLimiter = newLimiter();
   const services: Services = {
     config, db: database.db, caps: database.caps, clock, logger, siteId, keys, sessions, loginLimiter, tokenLimiter,
     login: new LoginService({
@@ -93,9 +98,11 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   };
   let https: { cert: Buffer; key: Buffer } | undefined;
   if (config.tlsCertFile && config.tlsKeyFile) https = { cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) };
-  const app = createHttpApp({ logger, ...(https ? { https } : {}) });
   let baseUrl = config.publicUrl;
+  const portal = createPortal(() => baseUrl);
+  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex });
   registerRoutes(app, services, allRoutes, () => baseUrl);
+  portal.register(app, services);
   return {
     app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
     baseUrl: () => baseUrl,
@@ -107,6 +114,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     },
     async close() {
       await app.close();
+      await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);
       await database.close();
     },

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { newId } from '../common/ids.ts';
 import { AUDIT_EVENTS, type AuditEventKey } from './events.ts';
@@ -32,27 +32,29 @@ export interface AuditEventInput {
  * `currentContext.refreshTokenId` = the API token's UUID (seed 001).
  */
 export async function appendAuditEvent(db: Kysely<Database> | Transaction<Database>, input: AuditEventInput): Promise<void> {
+  await db.insertInto('audit_events').values(auditEventRow(input)).execute();
+}
+
+/** The stored row of an audit event (also queued by the group-commit writer, issue 7). */
+export function auditEventRow(input: AuditEventInput): Insertable<Database['audit_events']> {
   const props: Record<string, string> = { ...input.properties };
   if (input.actor.apiTokenId) props['currentContext.refreshTokenId'] = input.actor.apiTokenId;
   if (input.actor.sessionId) props['user.session.id'] = input.actor.sessionId;
   if (input.actor.clientIp) props['currentContext.user.clientIpAddress'] = input.actor.clientIp;
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: newId(),
-      org_id: input.actor.orgId,
-      org_name: input.actor.orgName,
-      timestamp: input.at.toISOString(),
-      event_type: AUDIT_EVENTS[input.event],
-      event_status: input.status ?? 'SUCCESS',
-      user_id: input.actor.userId,
-      user_name: input.actor.userName,
-      entity_id: input.entity?.id ?? null,
-      entity_name: input.entity?.name ?? null,
-      entity_type: input.entity?.type ?? null,
-      description: input.description,
-      api_token_id: input.actor.apiTokenId,
-      additional_properties: JSON.stringify(props),
-    })
-    .execute();
+  return {
+    id: newId(),
+    org_id: input.actor.orgId,
+    org_name: input.actor.orgName,
+    timestamp: input.at.toISOString(),
+    event_type: AUDIT_EVENTS[input.event],
+    event_status: input.status ?? 'SUCCESS',
+    user_id: input.actor.userId,
+    user_name: input.actor.userName,
+    entity_id: input.entity?.id ?? null,
+    entity_name: input.entity?.name ?? null,
+    entity_type: input.entity?.type ?? null,
+    description: input.description,
+    api_token_id: input.actor.apiTokenId,
+    additional_properties: JSON.stringify(props),
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configOptions, type Config, type ConfigKey } from './schema.ts';
+import { clientEnvironmentVariables, configOptions, type Config, type ConfigKey } from './schema.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -7,14 +7,15 @@ export class ConfigError extends Error {
 
 /**
  * Reads OPENDIRECTOR_* variables once, validates them against the schema, refuses unknown
- * names, and returns a frozen Config. Nothing else in the code reads process.env.
+ * names (except the CLI's, `clientEnvironmentVariables`), and returns a frozen Config. Nothing else in the code reads process.env.
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Partial<Record<ConfigKey, unknown>> = {},
 ): Config {
   const known = new Set(Object.values(configOptions).map((o) => o.env as string));
-  const unknown = Object.keys(env).filter((k) => k.startsWith('OPENDIRECTOR_') && !known.has(k));
+  // The CLI's own variables (schema.ts, clientEnvironmentVariables) are not server options.
+  const unknown = Object.keys(env).filter((k) => k.startsWith('OPENDIRECTOR_') && !known.has(k) && !Object.hasOwn(clientEnvironmentVariables, k));
   if (unknown.length > 0) {
     throw new ConfigError(
       `Unknown configuration variable(s): ${unknown.join(', ')}. Known: ${[...known].join(', ')}`,

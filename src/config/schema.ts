@@ -92,6 +92,21 @@ export const configOptions = {
   },
 } as const;
 
+/**
+ * Variables of the `opendirector` CLI (read only in src/cli/cli-config.ts), not of the server.
+ * loadConfig ignores them, so `opendirector serve` starts in a shell set up for the CLI.
+ */
+export const clientEnvironmentVariables = {
+  OPENDIRECTOR_URL: 'Server URL the CLI talks to when --url is not given (else the profile\'s).',
+  OPENDIRECTOR_ORG: 'Organization the CLI acts in when --org is not given (else the profile\'s).',
+  OPENDIRECTOR_API_TOKEN: 'API token the CLI exchanges for access tokens (instead of --token-file or the profile).',
+  OPENDIRECTOR_ACCESS_TOKEN: 'Access token the CLI sends as is (what `opendirector token exchange --env` exports).',
+  OPENDIRECTOR_CONFIG_DIR: 'Folder of the CLI profiles (default $XDG_CONFIG_HOME/opendirector, else ~/.config/opendirector).',
+  OPENDIRECTOR_PROFILE: 'CLI profile used when --profile is not given (default "default").',
+} as const;
+
+export type ClientEnvironmentVariable = keyof typeof clientEnvironmentVariables;
+
 export type ConfigKey = keyof typeof configOptions;
 export type Config = Readonly<{
   [K in ConfigKey]: z.output<(typeof configOptions)[K]['schema']>;

@@ -181,6 +181,9 @@ export function parseFiql(input: string): FiqlNode {
   if (input.length > FIQL_LIMITS.maxLength) {
     fail(`the filter is ${input.length} characters long; at most ${FIQL_LIMITS.maxLength} are allowed.`);
   }
+  // No stored value holds NUL, and PostgreSQL refuses it in a text parameter (a 500 there,
+  // issue 6): refuse it here so both engines answer the same 400.
+  if (input.includes('\u0000')) fail('the filter contains a NUL character.');
   try {
     return new Parser(input).parse();
   } catch (e) {

@@ -137,6 +137,8 @@ export interface Database {
   };
   signing_keys: { kid: string; encrypted_secret: string; created_at: string; retired_at: string | null };
   rbac_version: { id: number; version: number };
+  /** Failed-credential counters shared by all cells (issue 6); key_hash = SHA-256 of the limiter key. */
+  rate_limit_counters: { key_hash: string; window_started_ms: number; failures: number };
 }
 
 export type OrgRow = Selectable<Database['orgs']>;

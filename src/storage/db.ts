@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './database.ts';
 import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './dialects/capabilities.ts';
+import { registerWalSync, WalSync } from './wal-sync.ts';
 
 /** An open database: the typed Kysely handle plus what its engine can do. */
 export interface DatabaseHandle {
@@ -26,6 +27,10 @@ export function openDatabase(opts: {
     // An idle client losing its connection (failover, restart) emits 'error' on the pool; without
     // a listener that would crash the process. The pool replaces the client on next use.
     pool.on('error', opts.onPoolError ?? (() => undefined));
+    // A client checked out for a query has no pool listener, and when its connection drops
+    // (failover, pg_terminate_backend) pg emits 'error' on the client as well as failing the
+    // query: unhandled, that kills the cell. The query's own rejection reports the problem.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, caps: postgresCapabilities, pgPool: pool, close: () => db.destroy() };
   }
@@ -34,9 +39,45 @@ export function openDatabase(opts: {
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: an acknowledged write (token creation, revocation) survives power loss and SIGKILL.
+  // The one exception, by design: the token endpoint's exchange rows (session + audit event) are
+  // acknowledged once in the WAL (SIGKILL-safe) and fsynced just after, off the event loop (wal-sync.ts).
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, caps: sqliteCapabilities, close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const walSync = new WalSync(db, `${file}-wal`);
+  registerWalSync(db, walSync);
+  return {
+    db, caps: sqliteCapabilities,
+    close: async () => {
+      await walSync.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Distinct SQL texts kept prepared; the application has a few hundred query shapes at most. */
+const STATEMENT_CACHE_SIZE = 2000;
+
+/**
+ * Kysely's SQLite driver calls `prepare(sql)` for every query, and compiling SQL is a large part
+ * of a small query's cost (issue 7: the bearer path and the token endpoint run several per
+ * request). Statements are reused per SQL text; one still running (an open `iterate()`) is never
+ * handed out twice. Only the SQL text is the key: parameters are bound per call.
+ */
+function withStatementCache(sqlite: SQLite.Database): { close(): void; prepare(sql: string): SQLite.Statement } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SQLite.Statement {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) return hit;
+      const stmt = sqlite.prepare(sql);
+      if (!hit) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }

@@ -22,24 +22,37 @@ export async function migrateToLatest<DB>(database: Kysely<DB>, caps: DialectCap
       // Two cells may race on CREATE TABLE IF NOT EXISTS in PostgreSQL (catalog unique violation).
       if (!(await hasMigrationsTable(db))) throw e;
     });
-  return db.connection().execute(async (conn) => {
-    if (caps.engine === 'postgres') await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(conn);
+  return withStartupLock(db, caps, async (conn) => {
+    const applied = new Set(
+      (await sql<{ name: string }>`select name from schema_migrations`.execute(conn)).rows.map((r) => r.name),
+    );
+    const done: string[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.name)) continue;
+      await conn.transaction().execute(async (trx) => {
+        await m.up(trx, caps);
+        await sql`insert into schema_migrations (name, applied_at) values (${m.name}, ${new Date().toISOString()})`.execute(trx);
+      });
+      done.push(m.name);
+    }
+    return done;
+  });
+}
+
+/**
+ * Runs `work` on one connection while holding OpenDirector's start-up advisory lock (where the
+ * engine has them), so cells starting at once on an empty database do it one at a time: the
+ * migrations, and the bootstrap of the System org, its administrator and the first signing key
+ * (issue 6). `work` must use the connection it is given: on a small pool, waiting for another
+ * connection while holding this one could deadlock.
+ */
+export async function withStartupLock<DB, T>(database: Kysely<DB>, caps: DialectCapabilities, work: (conn: Kysely<DB>) => Promise<T>): Promise<T> {
+  return database.connection().execute(async (conn) => {
+    if (caps.advisoryLocks) await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(conn);
     try {
-      const applied = new Set(
-        (await sql<{ name: string }>`select name from schema_migrations`.execute(conn)).rows.map((r) => r.name),
-      );
-      const done: string[] = [];
-      for (const m of migrations) {
-        if (applied.has(m.name)) continue;
-        await conn.transaction().execute(async (trx) => {
-          await m.up(trx, caps);
-          await sql`insert into schema_migrations (name, applied_at) values (${m.name}, ${new Date().toISOString()})`.execute(trx);
-        });
-        done.push(m.name);
-      }
-      return done;
+      return await work(conn);
     } finally {
-      if (caps.engine === 'postgres') await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(conn);
+      if (caps.advisoryLocks) await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(conn);
     }
   });
 }
@@ -54,11 +67,16 @@ async function hasMigrationsTable(db: Kysely<unknown>): Promise<boolean> {
   return tables.some((t) => t.name === 'schema_migrations');
 }
 
-/** Names of migrations not yet applied (readiness check). */
+/** Names of migrations not yet applied (readiness check, polled by load balancers). */
 export async function pendingMigrations<DB>(database: Kysely<DB>): Promise<string[]> {
   const db = untyped(database);
-  if (!(await hasMigrationsTable(db))) return migrations.map((m) => m.name);
-  const rows = (await sql<{ name: string }>`select name from schema_migrations`.execute(db)).rows;
+  // The plain read is the common case; catalogue introspection only when it fails (no table yet).
+  const result = await sql<{ name: string }>`select name from schema_migrations`.execute(db).catch(async (e: unknown) => {
+    if (await hasMigrationsTable(db)) throw e;
+    return undefined;
+  });
+  if (!result) return migrations.map((m) => m.name);
+  const rows = result.rows;
   const applied = new Set(rows.map((r) => r.name));
   return migrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
 }

@@ -51,7 +51,8 @@ export function verifyAccessToken(
   } catch {
     return null;
   }
-  if (header.alg !== 'HS256' || typeof header.kid !== 'string') return null;
+  // JSON.parse may give null, a number or an array: only an object is a JOSE header (issue 8).
+  if (typeof header !== 'object' || header === null || header.alg !== 'HS256' || typeof header.kid !== 'string') return null;
   const key = keyFor(header.kid);
   if (!key) return null;
   const expected = createHmac('sha256', key.secret).update(`${h}.${p}`).digest();
@@ -63,6 +64,7 @@ export function verifyAccessToken(
   } catch {
     return null;
   }
+  if (typeof claims !== 'object' || claims === null) return null;
   if (typeof claims.jti !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
   // 60 s leeway for clock skew between cells.
   if (claims.exp <= nowSeconds || claims.iat > nowSeconds + 60) return null;

@@ -9,6 +9,7 @@ import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
 import { apiTokenMatches, generateApiToken, parseApiToken } from './api-token-format.ts';
 import { LastUseRecorder } from './last-use-recorder.ts';
+import { preparedQuery } from '../storage/prepared-query.ts';
 
 /** The org named in an OAuth path: `/oauth/provider/…` or `/oauth/tenant/<name or uuid>/…`. */
 export type OAuthOrgRef = { kind: 'provider' } | { kind: 'tenant'; nameOrId: string };
@@ -37,11 +38,18 @@ function actorOf(p: Principal, clientIp: string): AuditActor {
  */
 export class ApiTokenService {
   readonly lastUse: LastUseRecorder;
+  /** The exchange's lookup by primary key, compiled once (issue 7: it runs on every grant). */
+  private readonly tokenForExchange;
 
   constructor(
     private readonly deps: { db: Kysely<Database>; clock: Clock; sessions: SessionService; accessTokenTtlSeconds: number; systemOrgName: string },
   ) {
     this.lastUse = new LastUseRecorder(deps.db);
+    this.tokenForExchange = preparedQuery(deps.db, 1, (id) => deps.db.selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .innerJoin('orgs as o', 'o.id', 't.org_id')
+      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
+      .where('t.id', '=', id));
   }
 
   /** Step 1 of creation (spec §4.2): the token exists, named, with no secret yet. */
@@ -101,16 +109,11 @@ export class ApiTokenService {
    * The refresh_token grant (RFC 6749 §6, spec §4.4). Unknown, malformed, revoked and wrong-org
    * tokens all fail with the same INVALID_GRANT. Returns null-free success or throws.
    */
-  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: IssuedSession; tokenId: string }> {
+  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: { sessionId: string; accessToken: string; expiresAt: Date }; tokenId: string }> {
     const parsed = parseApiToken(apiToken);
     if (!parsed) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
     const { db, clock } = this.deps;
-    const row = await db.selectFrom('api_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .innerJoin('orgs as o', 'o.id', 't.org_id')
-      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
-      .where('t.id', '=', parsed.id)
-      .executeTakeFirst();
+    const [row] = await this.tokenForExchange(parsed.id);
     const fail = async (reason: string): Promise<never> => {
       if (row) {
         await appendAuditEvent(db, {
@@ -127,17 +130,16 @@ export class ApiTokenService {
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');
     if (row.enabled !== 1 || row.locked === 1) return fail('owner disabled or locked');
     if (row.orgEnabled !== 1 && row.orgName !== this.deps.systemOrgName) return fail('org disabled');
-    const session = await db.transaction().execute(async (trx) => {
-      const s = await this.deps.sessions.createSession({
-        userId: row.user_id, username: row.username, orgId: row.org_id, apiTokenId: row.id,
-        ttlSeconds: this.deps.accessTokenTtlSeconds, enrolmentOnly: false, clientIp, db: trx,
-      });
-      await appendAuditEvent(trx, {
+    // Session and audit event commit together, group-committed with concurrent exchanges; the
+    // response waits for that commit (issue 7: same durability, one fsync for many grants).
+    const session = await this.deps.sessions.issueApiTokenSession({
+      userId: row.user_id, username: row.username, orgId: row.org_id, apiTokenId: row.id,
+      ttlSeconds: this.deps.accessTokenTtlSeconds, clientIp,
+      audit: (sessionId) => ({
         event: 'api_token.refreshed', at: clock.now(),
-        actor: { userId: row.user_id, userName: row.username, orgId: row.org_id, orgName: row.orgName, apiTokenId: row.id, sessionId: s.sessionId, clientIp },
+        actor: { userId: row.user_id, userName: row.username, orgId: row.org_id, orgName: row.orgName, apiTokenId: row.id, sessionId, clientIp },
         entity: { id: row.id, name: row.name, type: 'token' }, description: `Access token issued for API token "${row.name}"`,
-      });
-      return s;
+      }),
     });
     this.lastUse.record(row.id, clock.now().toISOString(), clientIp);
     return { session, tokenId: row.id };
@@ -155,9 +157,16 @@ export class ApiTokenService {
   /** Revokes every live token of one user (admin action, issue 3). Returns how many. */
   async revokeAllOfUser(p: Principal, operatingOrgId: string, userId: string, clientIp: string): Promise<number> {
     if (!this.canManageAll(p, operatingOrgId) && userId !== p.userId) throw new AppError('ACCESS_FORBIDDEN');
+    // The user must be in reach (issue 8): in the operating org, or anywhere for a provider in its
+    // own context (as for single tokens, `canSee`). An unknown or invisible user is 403 (spec §5.3),
+    // not `{revoked: 0}`, and a provider's call reaches the user's own org.
+    const anyOrg = p.isProvider && operatingOrgId === p.orgId;
+    const user = await this.deps.db.selectFrom('users').select(['id', 'org_id']).where('id', '=', userId)
+      .$if(!anyOrg, (q) => q.where('org_id', '=', operatingOrgId)).executeTakeFirst();
+    if (!user) throw new AppError('ACCESS_FORBIDDEN');
     const rows = await this.deps.db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id', 't.name', 't.org_id', 't.user_id', 'u.username']).where('t.user_id', '=', userId)
-      .where('t.org_id', '=', operatingOrgId).where('t.revoked_at', 'is', null).execute();
+      .select(['t.id', 't.name', 't.org_id', 't.user_id', 'u.username']).where('t.user_id', '=', user.id)
+      .where('t.org_id', '=', user.org_id).where('t.revoked_at', 'is', null).execute();
     await this.revokeRows(p, rows, clientIp);
     return rows.length;
   }

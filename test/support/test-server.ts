@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig, type ConfigKey } from '../../src/config/index.ts';
 import { createServer, type RunningServer } from '../../src/server.ts';
+import type { Engine } from './database-engines.ts';
+import { sharedPostgres } from './embedded-postgres.ts';
 
 export const ADMIN_PASSWORD = 'admin-Passw0rd!';
+
+/** Key-encryption key of PostgreSQL-backed test servers (required there, issue 6). */
+export const TEST_KEY_ENCRYPTION_KEY = 'test-key-encryption-key-0123456789abcdef';
 
 export interface TestServer {
   server: RunningServer;
@@ -14,16 +20,34 @@ export interface TestServer {
 }
 
 /**
- * Starts the real composed server on a loopback port (port 0) with a fresh SQLite data dir, or
- * on PostgreSQL when `databaseUrl` is given. scrypt cost is lowered so logins take milliseconds.
+ * The engine of servers started without an explicit one: SQLite, unless the environment says
+ * `OD_TEST_ENGINE=postgres` (runs any HTTP suite against PostgreSQL: `OD_TEST_ENGINE=postgres
+ * npx vitest run test/api`). Not an OPENDIRECTOR_* name: loadConfig refuses unknown ones.
  */
-export async function startTestServer(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<TestServer> {
+export function defaultTestEngine(): Engine {
+  return process.env.OD_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Starts the real composed server on a loopback port (port 0) with a fresh SQLite data dir, or
+ * on PostgreSQL when `databaseUrl` is given or the engine is `postgres` (a fresh database on the
+ * shared embedded cluster). scrypt cost is lowered so logins take milliseconds. `logger`
+ * replaces the configured one (e.g. a trace-level logger writing to a capture stream, issue 8).
+ */
+export async function startTestServer(
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+  opts: { engine?: Engine; logger?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendirector-test-'));
+  const engine = opts.engine ?? defaultTestEngine();
+  const databaseUrl = overrides.databaseUrl ?? (engine === 'postgres' ? await (await sharedPostgres()).createDatabase() : undefined);
   const config = loadConfig({}, {
     host: '127.0.0.1', port: 0, dataDir, adminPassword: ADMIN_PASSWORD, passwordHashCost: 10, logLevel: 'silent',
-    rateLimitPerMinute: 1000, ...overrides,
+    rateLimitPerMinute: 1000,
+    ...(databaseUrl ? { databaseUrl, keyEncryptionKey: TEST_KEY_ENCRYPTION_KEY } : {}),
+    ...overrides,
   });
-  const server = await createServer(config);
+  const server = await createServer(config, opts.logger ? { logger: opts.logger } : {});
   const url = await server.listen();
   return {
     server, url, dataDir,

@@ -36,7 +36,9 @@ export const sessionsRoutes = defineRoutes([
     id: 'sessions.current', method: 'GET', path: `${P}/current`, family: 'cloudapi', auth: 'session', allowEnrolmentOnly: true,
     handler: (ctx) => {
       const c = authed(ctx);
-      return { body: { ...sessionJson(c.principal, c.services.siteId, siteName(c.baseUrl), c.services.config.sessionIdleMinutes, c.org), enrolmentRequired: c.principal.enrolmentOnly, apiTokenSession: c.principal.apiTokenId !== null } };
+      return { body: { ...sessionJson(c.principal, c.services.siteId, siteName(c.baseUrl), c.services.config.sessionIdleMinutes, c.org), enrolmentRequired: c.principal.enrolmentOnly, apiTokenSession: c.principal.apiTokenId !== null,
+        // Extra field (issue 4): the caller's effective rights, so the portal shows only what works.
+        rights: [...c.principal.rights].sort() } };
     },
   },
   { id: 'sessions.logoutCurrent', method: 'DELETE', path: `${P}/current`, family: 'cloudapi', auth: 'session', allowEnrolmentOnly: true, handler: logout },

@@ -15,5 +15,8 @@ export function parseBasicAuth(header: string | string[] | undefined): { usernam
   const password = decoded.slice(colon + 1);
   const at = identity.lastIndexOf('@');
   if (at <= 0 || at === identity.length - 1) throw new AppError('LOGIN_FAILED');
+  // No stored user or org name holds a control character, and PostgreSQL refuses NUL in text
+  // parameters (a 500 there, issue 6): such a name is simply a failed login on both engines.
+  if (/[\u0000-\u001f\u007f]/.test(identity)) throw new AppError('LOGIN_FAILED');
   return { username: identity.slice(0, at), orgName: identity.slice(at + 1), password };
 }

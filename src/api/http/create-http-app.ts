@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../../errors/app-error.ts';
 import { parseXmlBody } from './xml.ts';
@@ -23,13 +23,28 @@ function requestIdFor(header: string | string[] | undefined): string {
 }
 
 /** Creates the Fastify instance with OpenDirector's parsers, hooks and error handling. */
-export function createHttpApp(opts: { logger: Logger; https?: { cert: Buffer; key: Buffer } }): FastifyInstance {
+export function createHttpApp(opts: {
+  logger: Logger;
+  https?: { cert: Buffer; key: Buffer };
+  /** Serves the web portal's index.html for GET/HEAD outside the API families (SPA routing, issue 4). */
+  portalFallback?: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+}): FastifyInstance {
   const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
     loggerInstance: opts.logger,
     disableRequestLogging: true,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     genReqId: (req) => requestIdFor(req.headers['x-vmware-vcloud-client-request-id']),
+    // No per-request child logger (issue 7: building one, with redaction, costs more than an
+    // indexed lookup). Request log lines name the request id themselves (respond.ts, the access log).
+    childLoggerFactory: (logger) => logger,
+    // A path that is not valid percent-encoded UTF-8 (`/api/vApp/%E0%80%80`) fails before any
+    // route or hook: answer it in the family's error shape too, not Fastify's own (issue 8).
+    frameworkErrors: (error, req, reply) => {
+      const family = familyOfPath(req.url);
+      reply.header('X-VMWARE-VCLOUD-REQUEST-ID', String(req.id));
+      return sendError(reply, family === 'portal' ? 'cloudapi' : family, new AppError('BAD_REQUEST', { message: 'The request path is not valid.', cause: error }), String(req.id));
+    },
     routerOptions: {
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
@@ -75,16 +90,28 @@ export function createHttpApp(opts: { logger: Logger; https?: { cert: Buffer; ke
     done(null, undefined);
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // RFC 6797: once a browser has seen this over TLS it never tries plain HTTP for a year (issue 8).
+  const hsts = opts.https !== undefined;
+  // Callback-style hooks: an async hook costs a promise and a microtask hop per request (issue 7).
+  app.addHook('onRequest', (req, reply, done) => {
     (req as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
     reply.header('X-VMWARE-VCLOUD-REQUEST-ID', String(req.id));
+    if (hsts) reply.header('Strict-Transport-Security', 'max-age=31536000');
+    done();
   });
-  app.addHook('onSend', async (req, reply, payload) => {
+  // An access log at debug level only (the hook is not even registered otherwise, so the hot path
+  // pays nothing). The `req` serializer (server.ts) keeps id, method and the path without its query.
+  if (opts.logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug({ req, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) }, 'request completed');
+    });
+  }
+  app.addHook('onSend', (req, reply, payload, done) => {
     const started = (req as { startedAt?: bigint }).startedAt;
     if (started !== undefined) {
       reply.header('X-VMWARE-VCLOUD-REQUEST-EXECUTION-TIME', String(Number((process.hrtime.bigint() - started) / 1_000_000n)));
     }
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error, req, reply) => {
@@ -93,6 +120,9 @@ export function createHttpApp(opts: { logger: Logger; https?: { cert: Buffer; ke
   });
   app.setNotFoundHandler((req, reply) => {
     const family = familyOfPath(req.url);
+    if (family === 'portal' && opts.portalFallback && (req.method === 'GET' || req.method === 'HEAD')) {
+      return opts.portalFallback(req, reply);
+    }
     return sendError(reply, family === 'portal' ? 'cloudapi' : family, new AppError('NOT_FOUND'), String(req.id));
   });
   return app;

@@ -1,11 +1,18 @@
+import { CSRF_HEADER, PORTAL_COOKIE, readCookie } from './portal-cookie.ts';
+
 /**
  * Reads the session credential from the request headers (spec §3.7):
  * 1. `Authorization: Bearer <t>` (scheme compared case-insensitively; Go sends `bearer`);
  * 2. `X-VMWARE-VCLOUD-ACCESS-TOKEN` (first comma item: Go's Disconnect sends it twice and Node
  *    joins duplicates with ", "); `X-VMWARE-VCLOUD-TOKEN-TYPE`, if present, must be Bearer;
  * 3. `x-vcloud-authorization` (legacy 32-char token; a pasted `Bearer …` is treated as a bearer).
+ * 4. only when none of those is present: the web portal's `od_session` cookie, which counts only
+ *    together with its `X-OpenDirector-CSRF` header (checked in route-guard.ts; issue 4).
  */
-export type Credential = { kind: 'bearer'; token: string } | { kind: 'legacy'; token: string };
+export type Credential =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'legacy'; token: string }
+  | { kind: 'portalCookie'; token: string; csrf: string | undefined };
 
 function first(value: string | string[] | undefined): string | undefined {
   const v = Array.isArray(value) ? value[0] : value;
@@ -28,6 +35,8 @@ export function readCredential(headers: Record<string, string | string[] | undef
     const m = /^bearer\s+(\S+)$/i.exec(legacy);
     return m?.[1] ? { kind: 'bearer', token: m[1] } : { kind: 'legacy', token: legacy };
   }
+  const cookie = readCookie(headers['cookie'], PORTAL_COOKIE);
+  if (cookie) return { kind: 'portalCookie', token: cookie, csrf: first(headers[CSRF_HEADER]) };
   return null;
 }
 

@@ -29,6 +29,9 @@ export function sendError(reply: FastifyReply, family: ApiFamily, err: unknown, 
   const appError = isAppError(err) ? err : new AppError('INTERNAL', { cause: err });
   if (!isAppError(err) || appError.status >= 500) {
     reply.log.error({ err, requestId }, 'request failed');
+  } else {
+    // Why a request was refused, for operators; never the cause (a JSON parse error quotes the body).
+    reply.log.debug({ requestId, code: appError.code, detail: appError.detail }, 'request refused');
   }
   if (appError.headers) for (const [k, v] of Object.entries(appError.headers)) reply.header(k, v);
   if (appError.status === 401 && family === 'xml') reply.header('www-authenticate', 'Bearer realm="vcloud"');

@@ -3,6 +3,7 @@ import type { Principal, OrgContext } from '../../sessions/principal.ts';
 import type { Services } from './services.ts';
 import type { RouteSpec } from './route.ts';
 import { readCredential } from './credentials.ts';
+import { isValidPortalCsrf } from './portal-cookie.ts';
 import { uuidFromUrn } from '../../common/ids.ts';
 import { isStrippedForApiTokenSession } from '../../sessions/api-token-session-policy.ts';
 
@@ -12,10 +13,15 @@ type Headers = Record<string, string | string[] | undefined>;
 export async function authenticate(services: Services, headers: Headers): Promise<Principal> {
   const cred = readCredential(headers);
   if (!cred) throw new AppError('UNAUTHORIZED');
-  const principal = cred.kind === 'bearer'
-    ? await services.sessions.authenticateAccessToken(cred.token)
-    : await services.sessions.authenticateLegacyToken(cred.token);
+  const principal = cred.kind === 'legacy'
+    ? await services.sessions.authenticateLegacyToken(cred.token)
+    : await services.sessions.authenticateAccessToken(cred.token);
   if (!principal) throw new AppError('UNAUTHORIZED', { message: 'The access token is invalid, expired or revoked.' });
+  // A cookie is sent by the browser on its own; only same-origin script knows the CSRF token, so a
+  // cookie without it is no credential at all, for every method (issue 4).
+  if (cred.kind === 'portalCookie' && !isValidPortalCsrf(services.keys, cred.token, principal.sessionId, cred.csrf)) {
+    throw new AppError('UNAUTHORIZED', { message: 'A portal session cookie must come with its X-OpenDirector-CSRF header.' });
+  }
   return principal;
 }
 

@@ -6,7 +6,7 @@ import type { DialectCapabilities } from '../../storage/dialects/capabilities.ts
 import type { Clock } from '../../common/clock.ts';
 import type { SessionService } from '../../sessions/session-service.ts';
 import type { LoginService } from '../../identity/login-service.ts';
-import type { FailureRateLimiter } from '../../security/rate-limiter.ts';
+import type { FailureLimiter } from '../../security/rate-limiter.ts';
 import type { ApiTokenService } from '../../tokens/api-token-service.ts';
 import type { SigningKeyRing } from '../../tokens/signing-keys.ts';
 
@@ -23,8 +23,8 @@ export interface Services {
   readonly sessions: SessionService;
   readonly login: LoginService;
   /** Failed-credential limiter for logins and second-factor codes. */
-  readonly loginLimiter: FailureRateLimiter;
+  readonly loginLimiter: FailureLimiter;
   /** Failed-credential limiter for the OAuth token endpoint. */
-  readonly tokenLimiter: FailureRateLimiter;
+  readonly tokenLimiter: FailureLimiter;
   readonly apiTokens: ApiTokenService;
 }

@@ -8,6 +8,8 @@ const builder = new XMLBuilder({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   suppressEmptyNode: true,
+  // Without this the builder writes `deprecated="true"` as a bare `deprecated` (not XML).
+  suppressBooleanAttributes: false,
   format: false,
   processEntities: true,
 });

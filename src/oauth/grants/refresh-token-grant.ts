@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { requireParam } from '../token-request.ts';
+import { parseApiToken } from '../../tokens/api-token-format.ts';
 
 /**
  * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token.
@@ -11,8 +12,12 @@ export const refreshTokenGrant: GrantHandler = {
   parameters: ['grant_type', 'refresh_token', 'client_id'],
   async handle({ params, org, clientIp, services }) {
     const apiToken = requireParam(params, 'refresh_token');
-    const limitKeys = [`token-ip:${clientIp}`, `token:${apiToken.slice(0, 40)}`];
-    services.tokenLimiter.check(limitKeys);
+    // Per source address and per token id (issue 8). The key is the parsed id, never a prefix of
+    // the string: a prefix that reached into the secret gave every guess a fresh key. A string
+    // that is not a well-formed token names no id and counts against the address only.
+    const tokenId = parseApiToken(apiToken)?.id;
+    const limitKeys = tokenId ? [`token-ip:${clientIp}`, `token-id:${tokenId}`] : [`token-ip:${clientIp}`];
+    await services.tokenLimiter.check(limitKeys);
     try {
       const { session } = await services.apiTokens.exchange(org, apiToken, clientIp);
       const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
@@ -22,7 +27,7 @@ export const refreshTokenGrant: GrantHandler = {
       // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).
       return params.client_id !== undefined ? response : { ...response, refresh_token: null };
     } catch (err) {
-      if (err instanceof AppError && err.code === 'INVALID_GRANT') services.tokenLimiter.recordFailure(limitKeys);
+      if (err instanceof AppError && err.code === 'INVALID_GRANT') await services.tokenLimiter.recordFailure(limitKeys);
       throw err;
     }
   },

@@ -11,6 +11,14 @@ export interface DialectCapabilities {
   autoIncrementColumn(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Operator that makes LIKE case-insensitive (query-service `==` is, spec §6.2). */
   readonly caseInsensitiveLike: 'like' | 'ilike';
+  /**
+   * Several server processes (cells) may work on this database at once (issue 6): state that
+   * every cell must see (rate-limit counters, cache invalidations) lives in the database and
+   * changes are announced with LISTEN/NOTIFY. An embedded SQLite file has one process.
+   */
+  readonly sharedByCells: boolean;
+  /** Session-level advisory locks exist (pg_advisory_lock): start-up work runs one cell at a time. */
+  readonly advisoryLocks: boolean;
 }
 
 export const sqliteCapabilities: DialectCapabilities = {
@@ -19,6 +27,8 @@ export const sqliteCapabilities: DialectCapabilities = {
   autoIncrementColumn: (col) => col.primaryKey().autoIncrement(),
   // SQLite's LIKE is already case-insensitive for ASCII.
   caseInsensitiveLike: 'like',
+  sharedByCells: false,
+  advisoryLocks: false,
 };
 
 export const postgresCapabilities: DialectCapabilities = {
@@ -26,4 +36,6 @@ export const postgresCapabilities: DialectCapabilities = {
   autoIncrementType: 'serial',
   autoIncrementColumn: (col) => col.primaryKey(),
   caseInsensitiveLike: 'ilike',
+  sharedByCells: true,
+  advisoryLocks: true,
 };

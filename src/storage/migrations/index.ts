@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialects/capabilities.ts';
 import * as initial from './2026-11-23-0001-initial.ts';
+import * as rateLimitCounters from './2026-11-23-0601-rate-limit-counters.ts';
 
 export interface Migration {
   readonly name: string;
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Every migration in order. Adding one is one file plus one line here. */
-export const migrations: readonly Migration[] = [{ name: '2026-11-23-0001-initial', up: initial.up }];
+export const migrations: readonly Migration[] = [
+  { name: '2026-11-23-0001-initial', up: initial.up },
+  { name: '2026-11-23-0601-rate-limit-counters', up: rateLimitCounters.up },
+];

@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBaselineServer } from './baseline-server.ts';
+import { runLoad } from './load.ts';
+import type { LoadResult, LoadSpec } from './load-spec.ts';
+import { prepareDataDir, seedBenchData, type SeedResult } from './seed.ts';
+import { ROOT, startRealServer } from './start-server.ts';
+import { renderTable, type Row } from './report.ts';
+
+/**
+ * `npm run bench [-- --quick] [-- --skip-million] [-- --profile] [-- --only grants,bearer,...]`
+ *
+ * Starts a bare Fastify baseline and the real server (and a second real server holding 1,000,000
+ * tokens) as their own processes, drives each with autocannon from another process, and reports
+ * every figure as a ratio to the baseline measured in the same run (issue 7). Writes
+ * bench/results/latest.json.
+ */
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'skip-million': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const PHASES = ['grants', 'bearer', 'latency', 'login', 'million'] as const;
+type Phase = (typeof PHASES)[number];
+const only = args.only ? new Set(args.only.split(',').map((s) => s.trim())) : undefined;
+const quick = args.quick ?? false;
+const runs = (p: Phase) => (only ? only.has(p) : true) && !(p === 'million' && (quick || args['skip-million']));
+
+/**
+ * Durations in seconds. Logins have no warm-up in quick mode: a warm-up's unfinished logins keep
+ * the server's scrypt busy into the measured run (each takes ~0.5 s of CPU).
+ */
+const P = quick
+  ? { duration: 3, warmup: 1, halfDuration: 2, halfWarmup: 0, rounds: 1, loginDuration: 6, loginWarmup: 0, endBaseline: false }
+  : { duration: 10, warmup: 3, halfDuration: 8, halfWarmup: 1, rounds: 2, loginDuration: 20, loginWarmup: 2, endBaseline: true };
+const CONNECTIONS = 10;
+/** UV threadpool default: four scrypt computations in flight saturate it. */
+const LOGIN_CONNECTIONS = 4;
+const SEED_1K = { tokens: 1000, users: 200, loadTokens: 1000, totpUsers: 400 };
+const SEED_1M = { tokens: 1_000_000, users: 200, loadTokens: 1000, totpUsers: 0 };
+const BEARER_USERS = 200;
+
+const RESULTS_DIR = path.join(ROOT, 'bench/results');
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown', nproc: os.availableParallelism(), totalMemMb: Math.round(os.totalmem() / 2 ** 20),
+    node: process.version, os: `${os.type()} ${os.release()} ${os.arch()}`, loadAvgAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+const grantSpec = (url: string, seed: SeedResult): LoadSpec => ({
+  url, method: 'POST', path: `/oauth/tenant/${seed.org}/token`, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup,
+  // What the Go SDK and pyvcloud send (spec §4.3): a form body, Accept: application/json.
+  headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+  rotate: { kind: 'body', values: seed.loadTokens.map((t) => `grant_type=refresh_token&refresh_token=${t}`) },
+});
+
+const BEARER_ENDPOINTS = [
+  { key: 'apiOrg', label: 'GET /api/org', path: '/api/org', accept: 'application/*+xml;version=37.0' },
+  { key: 'tokensList', label: 'GET /cloudapi/1.0.0/tokens/', path: '/cloudapi/1.0.0/tokens/', accept: 'application/json;version=37.0' },
+] as const;
+
+const bearerSpec = (url: string, ep: (typeof BEARER_ENDPOINTS)[number], accessTokens: string[]): LoadSpec => ({
+  url, method: 'GET', path: ep.path, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup,
+  headers: { accept: ep.accept }, rotate: { kind: 'header', name: 'authorization', values: accessTokens.map((t) => `Bearer ${t}`) },
+});
+
+async function exchangeOnce(url: string, org: string, apiToken: string): Promise<string> {
+  const res = await fetch(`${url}/oauth/tenant/${org}/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: `grant_type=refresh_token&refresh_token=${apiToken}`,
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`token exchange answered ${res.status}: ${text.slice(0, 300)}`);
+  return (JSON.parse(text) as { access_token: string }).access_token;
+}
+
+async function probe(url: string, p: string, headers: Record<string, string>): Promise<{ status: number; bytes: number }> {
+  const res = await fetch(`${url}${p}`, { headers });
+  const body = await res.arrayBuffer();
+  return { status: res.status, bytes: body.byteLength };
+}
+
+async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: string[]) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `od-bench-${label}-`));
+  log(`${label}: preparing ${dataDir} (migrations, bootstrap) and seeding ${seedOpts.tokens.toLocaleString('en')} tokens`);
+  await prepareDataDir(dataDir);
+  const seed = await seedBenchData(dataDir, seedOpts);
+  log(`${label}: seeded in ${seed.seconds.toFixed(1)} s; starting the server`);
+  const server = await startRealServer({ dataDir, nodeArgs });
+  log(`${label}: server pid ${server.handle.pid} at ${server.url}`);
+  return { dataDir, seed, server };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const summary = (r: LoadResult) => ({ okPerSec: Math.round(r.okPerSec), p50Us: r.latencyUs.p50, p99Us: r.latencyUs.p99, non2xx: r.non2xx, errors: r.errors, statusCodes: r.statusCodes });
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const m = machine();
+  log(`machine: ${m.cpuModel}, ${m.nproc} cores, ${m.totalMemMb} MB, node ${m.node}; load average ${m.loadAvgAtStart.join(' ')}`);
+  const profileDir = path.join(RESULTS_DIR, 'profiles');
+  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const out: Record<string, unknown> = { mode: quick ? 'quick' : 'full', machine: m, settings: { ...P, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS } };
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    const baseline = await startBaselineServer();
+    cleanups.push(() => baseline.handle.stop());
+    const baseSpec: LoadSpec = { url: baseline.url, method: 'GET', path: '/', headers: {}, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup };
+    const a = await seededServer('1k', SEED_1K, nodeArgs);
+    cleanups.push(async () => { await a.server.handle.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); });
+    let b: Awaited<ReturnType<typeof seededServer>> | undefined;
+    if (runs('million')) {
+      b = await seededServer('1m', SEED_1M, nodeArgs);
+      const bb = b;
+      cleanups.push(async () => { await bb.server.handle.stop(); fs.rmSync(bb.dataDir, { recursive: true, force: true }); });
+    }
+
+    log('baseline: bare Fastify, empty 204');
+    const baselineRuns: LoadResult[] = [await runLoad(baseSpec)];
+    log(`baseline: ${Math.round(baselineRuns[0]!.okPerSec)} req/s`);
+
+    const grants1k: LoadResult[] = [];
+    const grants1m: LoadResult[] = [];
+    if (runs('grants') || runs('million')) {
+      for (let round = 0; round < P.rounds; round++) {
+        if (runs('grants') || b) {
+          grants1k.push(await runLoad(grantSpec(a.server.url, a.seed)));
+          log(`grants (1k tokens) round ${round + 1}: ${Math.round(grants1k.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1k.at(-1)!.statusCodes)}`);
+        }
+        if (b) {
+          grants1m.push(await runLoad(grantSpec(b.server.url, b.seed)));
+          log(`grants (1M tokens) round ${round + 1}: ${Math.round(grants1m.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1m.at(-1)!.statusCodes)}`);
+        }
+      }
+    }
+
+    const bearer: Record<string, { probe: { status: number; bytes: number }; peak?: LoadResult }> = {};
+    let accessTokens: string[] = [];
+    if (runs('bearer') || runs('latency')) {
+      // One access token per user: the per-user rights cache is exercised, not one hot entry.
+      for (let i = 0; i < Math.min(BEARER_USERS, a.seed.loadTokens.length); i++) accessTokens.push(await exchangeOnce(a.server.url, a.seed.org, a.seed.loadTokens[i]!));
+      for (const ep of BEARER_ENDPOINTS) {
+        const pr = await probe(a.server.url, ep.path, { accept: ep.accept, authorization: `Bearer ${accessTokens[0]!}` });
+        bearer[ep.key] = { probe: pr };
+        if (pr.status < 200 || pr.status >= 300) {
+          log(`${ep.label}: answers ${pr.status} (not measured)`);
+          continue;
+        }
+        bearer[ep.key]!.peak = await runLoad(bearerSpec(a.server.url, ep, accessTokens));
+        log(`${ep.label}: ${Math.round(bearer[ep.key]!.peak!.okPerSec)} req/s ${JSON.stringify(bearer[ep.key]!.peak!.statusCodes)}`);
+      }
+    }
+    const grantPeak = grants1k.length ? mean(grants1k.map((r) => r.okPerSec)) : undefined;
+
+    // Latency at half of each endpoint's measured peak, next to the baseline's at the same rate.
+    const halfRate: Record<string, { rate: number; ours: LoadResult; baseline: LoadResult }> = {};
+    if (runs('latency')) {
+      const targets: { key: string; rate: number; spec: LoadSpec }[] = [];
+      if (grantPeak) targets.push({ key: 'grants', rate: grantPeak / 2, spec: grantSpec(a.server.url, a.seed) });
+      for (const ep of BEARER_ENDPOINTS) {
+        const peak = bearer[ep.key]?.peak;
+        if (peak) targets.push({ key: ep.key, rate: peak.okPerSec / 2, spec: bearerSpec(a.server.url, ep, accessTokens) });
+      }
+      for (const t of targets) {
+        const rate = Math.max(1, Math.round(t.rate));
+        const ours = await runLoad({ ...t.spec, overallRate: rate, durationSec: P.halfDuration, warmupSec: P.halfWarmup });
+        const base = await runLoad({ ...baseSpec, overallRate: rate, durationSec: P.halfDuration, warmupSec: P.halfWarmup });
+        halfRate[t.key] = { rate, ours, baseline: base };
+        log(`half rate ${t.key} @${rate}/s: p50 ${ours.latencyUs.p50} µs p99 ${ours.latencyUs.p99} µs; baseline p50 ${base.latencyUs.p50} µs p99 ${base.latencyUs.p99} µs`);
+      }
+    }
+    const rssAfterTokenLoadKb = a.server.handle.peakRssKb();
+    const rss1mKb = b?.server.handle.peakRssKb() ?? null;
+
+    let login: LoadResult | undefined;
+    if (runs('login')) {
+      log(`login: password (scrypt default cost) + TOTP, ${LOGIN_CONNECTIONS} connections, ${a.seed.totpUsers.length} users rotating`);
+      login = await runLoad({
+        url: a.server.url, method: 'POST', path: '/cloudapi/1.0.0/sessions', connections: LOGIN_CONNECTIONS,
+        durationSec: P.loginDuration, warmupSec: P.loginWarmup, headers: { accept: 'application/json;version=37.0' },
+        rotate: { kind: 'totpLogin', org: a.seed.org, password: a.seed.password, users: a.seed.totpUsers },
+      });
+      log(`login: ${login.okPerSec.toFixed(1)}/s ${JSON.stringify(login.statusCodes)}`);
+    }
+    const rssAfterLoginKb = a.server.handle.peakRssKb();
+
+    if (P.endBaseline) {
+      baselineRuns.push(await runLoad(baseSpec));
+      log(`baseline (end): ${Math.round(baselineRuns[1]!.okPerSec)} req/s`);
+    }
+    const baselineRate = mean(baselineRuns.map((r) => r.okPerSec));
+
+    const grant1mRate = grants1m.length ? mean(grants1m.map((r) => r.okPerSec)) : undefined;
+    const results = {
+      baseline: { okPerSec: Math.round(baselineRate), runs: baselineRuns.map(summary) },
+      grants1k: grantPeak === undefined ? null : { okPerSec: Math.round(grantPeak), ratio: grantPeak / baselineRate, runs: grants1k.map(summary) },
+      bearer: Object.fromEntries(Object.entries(bearer).map(([k, v]) => [k, {
+        probe: v.probe, ...(v.peak ? { okPerSec: Math.round(v.peak.okPerSec), ratio: v.peak.okPerSec / baselineRate, run: summary(v.peak) } : {}),
+      }])),
+      halfRate: Object.fromEntries(Object.entries(halfRate).map(([k, v]) => [k, {
+        rate: v.rate, ours: { p50Us: v.ours.latencyUs.p50, p99Us: v.ours.latencyUs.p99, non2xx: v.ours.non2xx },
+        baseline: { p50Us: v.baseline.latencyUs.p50, p99Us: v.baseline.latencyUs.p99 }, p99Ratio: v.ours.latencyUs.p99 / Math.max(1, v.baseline.latencyUs.p99),
+      }])),
+      login: login ? { okPerSec: Number(login.okPerSec.toFixed(2)), perCore: Number((login.okPerSec / m.nproc).toFixed(2)), run: summary(login), exhausted: login.exhausted ?? 0 } : null,
+      grants1m: grant1mRate === undefined ? null : {
+        okPerSec: Math.round(grant1mRate), ratioToBaseline: grant1mRate / baselineRate,
+        ratioTo1k: grantPeak ? grant1mRate / grantPeak : null, runs: grants1m.map(summary), seedSeconds: b?.seed.seconds,
+      },
+      peakRssMb: {
+        server1kAfterTokenLoad: rssAfterTokenLoadKb === null ? null : Math.round(rssAfterTokenLoadKb / 1024),
+        server1m: rss1mKb === null ? null : Math.round(rss1mKb / 1024),
+        server1kAfterLogins: rssAfterLoginKb === null ? null : Math.round(rssAfterLoginKb / 1024),
+      },
+    };
+    Object.assign(out, { results, loadAvgAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))), totalSeconds: Math.round((Date.now() - started) / 1000) });
+    const rows = tableRows(results, m.nproc);
+    process.stdout.write(`\n${renderTable(rows)}\n`);
+    process.stdout.write(`Machine: ${m.cpuModel}, ${m.nproc} cores, ${m.totalMemMb} MB RAM, node ${m.node}, ${m.os}; load average start ${m.loadAvgAtStart.join(' ')}, end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = args.out ?? path.join(RESULTS_DIR, 'latest.json');
+    fs.writeFileSync(file, `${JSON.stringify({ ...out, table: rows }, null, 2)}\n`);
+    log(`wrote ${path.relative(ROOT, file)} (${Math.round((Date.now() - started) / 1000)} s)`);
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+}
+
+type Results = {
+  baseline: { okPerSec: number };
+  grants1k: { okPerSec: number; ratio: number } | null;
+  bearer: Record<string, { probe: { status: number }; okPerSec?: number; ratio?: number }>;
+  halfRate: Record<string, { rate: number; ours: { p50Us: number; p99Us: number }; baseline: { p50Us: number; p99Us: number }; p99Ratio: number }>;
+  login: { okPerSec: number; perCore: number } | null;
+  grants1m: { okPerSec: number; ratioTo1k: number | null } | null;
+  peakRssMb: { server1kAfterTokenLoad: number | null; server1m: number | null; server1kAfterLogins: number | null };
+};
+
+function tableRows(r: Results, nproc: number): Row[] {
+  const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+  const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+  const rows: Row[] = [{ measure: 'Baseline: bare Fastify, empty 204', value: `${r.baseline.okPerSec} req/s`, ratio: '100 %', target: '', met: '' }];
+  if (r.grants1k) rows.push({ measure: 'Refresh-token grants (1,000 tokens stored)', value: `${r.grants1k.okPerSec} /s`, ratio: pct(r.grants1k.ratio), target: '≥ 50 %', met: r.grants1k.ratio >= 0.5 ? 'yes' : 'no' });
+  for (const ep of BEARER_ENDPOINTS) {
+    const x = r.bearer[ep.key];
+    if (!x) continue;
+    if (x.okPerSec === undefined || x.ratio === undefined) rows.push({ measure: `Bearer ${ep.label}`, value: `answers ${x.probe.status}`, ratio: 'n/a', target: '≥ 80 %', met: 'not measured' });
+    else rows.push({ measure: `Bearer ${ep.label}`, value: `${x.okPerSec} req/s`, ratio: pct(x.ratio), target: '≥ 80 %', met: x.ratio >= 0.8 ? 'yes' : 'no' });
+  }
+  const labels: Record<string, string> = { grants: 'grants', apiOrg: 'GET /api/org', tokensList: 'GET /cloudapi/1.0.0/tokens/' };
+  for (const [k, v] of Object.entries(r.halfRate)) {
+    rows.push({
+      measure: `p50 / p99 at half peak (${v.rate}/s): ${labels[k] ?? k}`, value: `${ms(v.ours.p50Us)} / ${ms(v.ours.p99Us)}`,
+      ratio: `baseline ${ms(v.baseline.p50Us)} / ${ms(v.baseline.p99Us)} → p99 ${v.p99Ratio.toFixed(2)}×`, target: 'p99 ≤ 2×', met: v.p99Ratio <= 2 ? 'yes' : 'no',
+    });
+  }
+  if (r.login) rows.push({ measure: 'Password (scrypt N=2^17) + TOTP logins', value: `${r.login.okPerSec} /s (${r.login.perCore} /s per core, ${nproc} cores)`, ratio: '', target: '≥ 150 /s per core', met: r.login.perCore >= 150 ? 'yes' : 'no' });
+  if (r.grants1m) rows.push({ measure: 'Refresh-token grants (1,000,000 tokens stored)', value: `${r.grants1m.okPerSec} /s`, ratio: r.grants1m.ratioTo1k === null ? '' : `${pct(r.grants1m.ratioTo1k)} of the 1k figure`, target: '≥ 90 % of 1k', met: r.grants1m.ratioTo1k !== null && r.grants1m.ratioTo1k >= 0.9 ? 'yes' : 'no' });
+  const rss = (label: string, v: number | null) => { if (v !== null) rows.push({ measure: label, value: `${v} MB`, ratio: '', target: '≤ 200 MB', met: v <= 200 ? 'yes' : 'no' }); };
+  rss('Server peak RSS, 1,000 tokens (grants + bearer load)', r.peakRssMb.server1kAfterTokenLoad);
+  rss('Server peak RSS, 1,000,000 tokens (grant load)', r.peakRssMb.server1m);
+  if (r.login && r.peakRssMb.server1kAfterLogins !== null) rows.push({ measure: 'Server peak RSS after the login load (scrypt 128 MiB each)', value: `${r.peakRssMb.server1kAfterLogins} MB`, ratio: '', target: '(info)', met: '' });
+  return rows;
+}
+
+await main();

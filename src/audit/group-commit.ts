@@ -1,0 +1,129 @@
+import type { Insertable, Kysely } from 'kysely';
+import type { Database } from '../storage/database.ts';
+import { walSyncOf } from '../storage/wal-sync.ts';
+
+/** A row the group-commit writer can insert. */
+export type GroupCommitRow =
+  | { table: 'sessions'; row: Insertable<Database['sessions']> }
+  | { table: 'audit_events'; row: Insertable<Database['audit_events']> };
+
+interface Pending {
+  rows: GroupCommitRow[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * When a caller is answered on the embedded SQLite database:
+ * - `commit`: once the transaction is in the WAL file (survives SIGKILL and process crashes; the
+ *   fdatasync that makes it survive power loss is started at once and runs off the event loop);
+ * - `fsync`: once that fdatasync has completed (survives power loss too). The closed-loop rate of
+ *   a client with C connections is then at most C / (fsync latency): see docs/performance.md.
+ * PostgreSQL always answers after COMMIT, which is durable there.
+ */
+export type AckPolicy = 'commit' | 'fsync';
+
+/** Rows per multi-row INSERT (SQLite binds at most 32,766 parameters; a session row has 10). */
+const ROWS_PER_INSERT = 200;
+/** Callers per transaction: bounds one commit's size and the latency of the first caller. */
+const MAX_CALLERS_PER_COMMIT = 512;
+
+/**
+ * Group commit for the hot path (issue 7: "audit writes must not serialise the hot path"): every
+ * API-token exchange writes a session and its audit event. Instead of one transaction (and one
+ * fsync) per request, the rows of all callers that arrive within one event-loop turn are inserted
+ * in one transaction. A caller's promise settles only after that transaction has committed, and
+ * a caller's rows (session + audit event) commit or fail together. If a shared commit fails, each
+ * caller is retried alone, so one bad row cannot fail its neighbours.
+ */
+export class GroupCommitWriter {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private running = false;
+
+  constructor(private readonly db: Kysely<Database>, private readonly ack: AckPolicy = 'commit') {}
+
+  /** Inserts the rows in one transaction shared with other callers; resolves once committed. */
+  write(rows: GroupCommitRow[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ rows, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Callers waiting for a commit. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: every request read in this I/O phase joins the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      // Bounded: each pass takes at least one caller off the queue.
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_CALLERS_PER_COMMIT);
+        try {
+          settle(batch, await this.commit(batch.flatMap((p) => p.rows)));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          for (const p of batch) {
+            try {
+              settle([p], await this.commit(p.rows));
+            } catch (e) {
+              p.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Commits the rows in one transaction; resolves, once committed, to what the callers wait for. */
+  private async commit(rows: GroupCommitRow[]): Promise<{ done: Promise<void> }> {
+    const sessions = rows.flatMap((r) => (r.table === 'sessions' ? [r.row] : []));
+    const audit = rows.flatMap((r) => (r.table === 'audit_events' ? [r.row] : []));
+    const insert = (db: Kysely<Database>) => db.transaction().execute(async (trx) => {
+      for (let i = 0; i < sessions.length; i += ROWS_PER_INSERT) {
+        await trx.insertInto('sessions').values(sessions.slice(i, i + ROWS_PER_INSERT)).execute();
+      }
+      for (let i = 0; i < audit.length; i += ROWS_PER_INSERT) {
+        await trx.insertInto('audit_events').values(audit.slice(i, i + ROWS_PER_INSERT)).execute();
+      }
+    });
+    const wal = walSyncOf(this.db);
+    if (!wal) {
+      await insert(this.db);
+      return { done: Promise.resolve() };
+    }
+    await wal.withUnsyncedCommit(insert);
+    const synced = wal.sync();
+    if (this.ack === 'fsync') return { done: synced };
+    // An fsync failure is an I/O error SQLite reports on the next FULL commit or checkpoint too.
+    synced.catch(() => undefined);
+    return { done: Promise.resolve() };
+  }
+}
+
+/** Answers the callers once what they wait for is done (or tells them it failed). */
+function settle(batch: Pending[], commit: { done: Promise<void> }): void {
+  commit.done.then(
+    () => { for (const p of batch) p.resolve(); },
+    (err: unknown) => { for (const p of batch) p.reject(err); },
+  );
+}

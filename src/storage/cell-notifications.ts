@@ -1,0 +1,183 @@
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import type { DialectCapabilities } from './dialects/capabilities.ts';
+
+/** What a cell does when another cell announces a change on a channel. */
+export interface NotificationListener {
+  /** Another cell (or this one) announced a change. */
+  onNotify(payload: string): void;
+  /** The notification connection is back: announcements may have been missed, so re-read. */
+  onResync?(): void;
+  /** The notification connection is lost: stop trusting anything cached until onResync. */
+  onLost?(): void;
+}
+
+export interface CellNotifications {
+  /**
+   * True while announcements from other cells are being received. A per-cell cache may be
+   * trusted only while this holds (issue 6). Always true where one process owns the database.
+   */
+  readonly live: boolean;
+  /** Adds a listener (channels are plain lower-case identifiers, e.g. `opendirector_signing_keys`). */
+  listen(channel: string, listener: NotificationListener): void;
+  close(): Promise<void>;
+}
+
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Announces a change to every cell listening on `channel` (PostgreSQL NOTIFY, delivered when the
+ * caller's transaction commits). Where one process owns the database there is no one to tell.
+ */
+export async function notifyCells<DB>(db: Kysely<DB>, caps: DialectCapabilities, channel: string, payload = ''): Promise<void> {
+  if (!caps.sharedByCells) return;
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+}
+
+/**
+ * Receives other cells' announcements on one dedicated connection taken from the pool: LISTEN
+ * on every channel, a heartbeat that notices a silently dead connection, and reconnection with
+ * back-off. Without a pool (SQLite) nothing is shared and the instance is always live.
+ */
+export function startCellNotifications(
+  pool: pg.Pool | undefined,
+  opts: { onError?: (err: unknown, what: string) => void } = {},
+): CellNotifications {
+  if (!pool) return new LocalNotifications();
+  const n = new PgNotifications(pool, opts.onError ?? (() => undefined));
+  n.connect();
+  return n;
+}
+
+class LocalNotifications implements CellNotifications {
+  readonly live = true;
+  listen(): void {}
+  async close(): Promise<void> {}
+}
+
+class PgNotifications implements CellNotifications {
+  private readonly listeners = new Map<string, NotificationListener[]>();
+  private client: pg.PoolClient | undefined;
+  private connecting: Promise<void> | undefined;
+  private retryMs = RETRY_FIRST_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closed = false;
+  live = false;
+
+  constructor(private readonly pool: pg.Pool, private readonly onError: (err: unknown, what: string) => void) {}
+
+  listen(channel: string, listener: NotificationListener): void {
+    if (!CHANNEL.test(channel)) throw new Error(`Invalid notification channel name: ${channel}`);
+    const list = this.listeners.get(channel);
+    if (list) {
+      list.push(listener);
+      return;
+    }
+    this.listeners.set(channel, [listener]);
+    // Already connected: LISTEN now; the listener resyncs once it is in place.
+    const client = this.client;
+    if (client && this.live) {
+      client.query(`LISTEN ${channel}`).then(() => listener.onResync?.(), (err: unknown) => this.lost(client, err));
+    }
+  }
+
+  connect(): void {
+    if (this.closed || this.connecting) return;
+    this.connecting = this.open().finally(() => {
+      this.connecting = undefined;
+    });
+  }
+
+  private async open(): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      const c = client;
+      c.on('notification', (msg) => this.deliver(msg.channel, msg.payload ?? ''));
+      c.on('error', (err) => this.lost(c, err));
+      c.on('end', () => this.lost(c, new Error('notification connection ended')));
+      for (const channel of this.listeners.keys()) await c.query(`LISTEN ${channel}`);
+      if (this.closed) {
+        c.release(true);
+        return;
+      }
+      this.client = c;
+      this.live = true;
+      this.retryMs = RETRY_FIRST_MS;
+      this.heartbeat = setInterval(() => this.beat(c), HEARTBEAT_MS);
+      this.heartbeat.unref();
+      for (const list of this.listeners.values()) for (const l of list) l.onResync?.();
+    } catch (err) {
+      try {
+        client?.release(true);
+      } catch {
+        // already released
+      }
+      this.scheduleRetry(err);
+    }
+  }
+
+  private deliver(channel: string, payload: string): void {
+    for (const l of this.listeners.get(channel) ?? []) {
+      try {
+        l.onNotify(payload);
+      } catch (err) {
+        this.onError(err, `listener of ${channel}`);
+      }
+    }
+  }
+
+  /** A query on the listening connection: the only way to notice a peer that vanished silently. */
+  private beat(client: pg.PoolClient): void {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no heartbeat answer in ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS);
+    });
+    Promise.race([client.query('select 1'), timeout])
+      .then(() => undefined, (err: unknown) => this.lost(client, err))
+      .finally(() => clearTimeout(timer));
+  }
+
+  /** Only the current connection counts: events of one already replaced or released are ignored. */
+  private lost(client: pg.PoolClient, err: unknown): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.live = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    try {
+      client.release(true);
+    } catch {
+      // already released
+    }
+    for (const list of this.listeners.values()) for (const l of list) l.onLost?.();
+    this.scheduleRetry(err);
+  }
+
+  private scheduleRetry(err: unknown): void {
+    if (this.closed || this.retryTimer) return;
+    this.onError(err, 'notification connection');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect();
+    }, this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.live = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.connecting;
+    const client = this.client;
+    this.client = undefined;
+    client?.release(true);
+  }
+}
