@@ -37,7 +37,7 @@ async function vmOrVappXml(c: AuthedContext) {
  * VM power: completes at once, so VCD's 202 Accepted carries a Task already in `success`
  * (Go's `vm.PowerOn()` decodes the Task from any 2xx and then polls its href). A session minted
  * from an API token may power VMs: the owner's rights apply and spec §8 denies nothing here.
- * vApp-level power is not implemented: power the vApp's VMs.
+ * vApp-level power is out of scope (issue 2 asks for VM power): it answers 400 asking the client to power the vApp's VMs.
  */
 async function powerAction(c: AuthedContext, action: PowerAction) {
   const ref = parseVappRef(c.params.ref);
