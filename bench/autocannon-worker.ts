@@ -107,12 +107,14 @@ async function runOnce(spec: LoadSpec, durationSec: number, record: boolean, tot
     timeouts: result.timeouts,
     statusCodes,
     latencyUs: { p50: us(percentile(lat, 50)), p90: us(percentile(lat, 90)), p99: us(percentile(lat, 99)), max: us(n ? lat[n - 1]! : 0), mean: us(n ? sum / n : 0) },
+    warmupResponses: 0,
     ...(totp ? { exhausted: totp.exhausted() } : {}),
   };
 }
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2] ?? '', 'utf8')) as LoadSpec;
 const totp = spec.rotate?.kind === 'totpLogin' ? totpRotation(spec.rotate.users) : undefined;
-if (spec.warmupSec > 0) await runOnce(spec, spec.warmupSec, false, totp);
+const warm = spec.warmupSec > 0 ? await runOnce(spec, spec.warmupSec, false, totp) : undefined;
 const result = await runOnce(spec, spec.durationSec, true, totp);
+result.warmupResponses = warm ? Math.round(warm.responsesPerSec * warm.durationSec) : 0;
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -36,6 +36,19 @@ export function readProcStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number 
   }
 }
 
+/** CPU time (user + system) a process has used so far, in seconds, from /proc; null when unavailable. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return ticks / 100;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Spawns `command args` and waits until its output matches `ready` (bounded by `timeoutMs`).
  * The child is killed if it does not become ready in time.

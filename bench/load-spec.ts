@@ -30,6 +30,12 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** Latency of 2xx responses, microseconds, exact (not the 1 ms buckets of autocannon's histogram). */
   latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Responses during the warm-up run (not part of the figures above). */
+  warmupResponses: number;
+  /** Filled in by the orchestrator: the server's CPU time per response (warm-up + measured), µs. */
+  serverCpuUsPerResponse?: number;
+  /** Filled in by the orchestrator: the server's CPU use during the runs, in cores (1 = one core busy). */
+  serverCores?: number;
   /** Set when the TOTP rotation ran out of fresh codes (the run would then be invalid). */
   exhausted?: number;
 }

@@ -3,13 +3,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './start-server.ts';
+import { cpuSeconds } from './child.ts';
 import type { LoadResult, LoadSpec } from './load-spec.ts';
 
 /**
  * Runs the load generator (autocannon) in its own process against `spec.url`: a warm-up run,
  * then the measured run with fixed connections and duration. Traffic goes to 127.0.0.1 only.
  */
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+export async function runLoad(spec: LoadSpec, serverPid?: number): Promise<LoadResult> {
+  const cpu0 = serverPid ? cpuSeconds(serverPid) : null;
+  const t0 = process.hrtime.bigint();
+  const result = await runLoadProcess(spec);
+  const cpu1 = serverPid ? cpuSeconds(serverPid) : null;
+  if (cpu0 !== null && cpu1 !== null) {
+    const responses = result.warmupResponses + Math.round(result.responsesPerSec * result.durationSec);
+    result.serverCpuUsPerResponse = Math.round(((cpu1 - cpu0) * 1e6) / Math.max(1, responses));
+    result.serverCores = Number(((cpu1 - cpu0) / (Number(process.hrtime.bigint() - t0) / 1e9)).toFixed(2));
+  }
+  return result;
+}
+
+async function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
   const host = new URL(spec.url).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`The benchmark only sends traffic to 127.0.0.1, not ${host}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'od-bench-load-'));

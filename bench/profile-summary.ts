@@ -4,7 +4,9 @@ import path from 'node:path';
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile`, which starts the servers with
  * `node --cpu-prof`): the top functions by self time and by inclusive time, and self time per
- * package/area. Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+ * package/area. Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [from-to seconds]
+ * It prints a per-second busy timeline first; pass e.g. `12-16` to keep only the samples taken
+ * from second 12 to 16 of the profile (the load phase, without start-up and idle time).
  */
 interface Node {
   id: number;
@@ -20,13 +22,23 @@ if (!file) {
   process.exit(2);
 }
 const top = Number(process.argv[3] ?? '25');
+const [fromS, toS] = (process.argv[4] ?? '0-1e9').split('-').map(Number) as [number, number];
 const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+const idleIds = new Set(prof.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
 const selfUs = new Map<number, number>();
+const busyPerSecond: number[] = [];
+let t = 0;
 for (let i = 0; i < prof.samples.length; i++) {
   const id = prof.samples[i]!;
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  const dt = prof.timeDeltas[i] ?? 0;
+  t += dt;
+  const sec = Math.floor(t / 1e6);
+  if (!idleIds.has(id)) busyPerSecond[sec] = (busyPerSecond[sec] ?? 0) + dt;
+  if (t / 1e6 < fromS || t / 1e6 >= toS) continue;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
 }
+process.stdout.write(`busy % per second: ${Array.from(busyPerSecond, (v, i) => `${i}:${Math.round((v ?? 0) / 1e4)}`).join(' ')}\n`);
 const parent = new Map<number, number>();
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);

@@ -102,8 +102,17 @@ async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: s
   return { dataDir, seed, server };
 }
 
+const cpuNote = (r: LoadResult) => (r.serverCpuUsPerResponse === undefined ? '' : `; server ${r.serverCpuUsPerResponse} µs CPU/response, ${r.serverCores} cores busy`);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const summary = (r: LoadResult) => ({ okPerSec: Math.round(r.okPerSec), p50Us: r.latencyUs.p50, p99Us: r.latencyUs.p99, non2xx: r.non2xx, errors: r.errors, statusCodes: r.statusCodes });
+/** Mean server CPU µs per response over runs that measured it, or null. */
+const meanCpu = (rs: LoadResult[]) => {
+  const xs = rs.flatMap((r) => (r.serverCpuUsPerResponse === undefined ? [] : [r.serverCpuUsPerResponse]));
+  return xs.length ? Math.round(mean(xs)) : null;
+};
+const summary = (r: LoadResult) => ({
+  okPerSec: Math.round(r.okPerSec), p50Us: r.latencyUs.p50, p99Us: r.latencyUs.p99, non2xx: r.non2xx, errors: r.errors, statusCodes: r.statusCodes,
+  serverCpuUsPerResponse: r.serverCpuUsPerResponse ?? null, serverCores: r.serverCores ?? null,
+});
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -127,20 +136,20 @@ async function main(): Promise<void> {
     }
 
     log('baseline: bare Fastify, empty 204');
-    const baselineRuns: LoadResult[] = [await runLoad(baseSpec)];
-    log(`baseline: ${Math.round(baselineRuns[0]!.okPerSec)} req/s`);
+    const baselineRuns: LoadResult[] = [await runLoad(baseSpec, baseline.handle.pid)];
+    log(`baseline: ${Math.round(baselineRuns[0]!.okPerSec)} req/s${cpuNote(baselineRuns[0]!)}`);
 
     const grants1k: LoadResult[] = [];
     const grants1m: LoadResult[] = [];
     if (runs('grants') || runs('million')) {
       for (let round = 0; round < P.rounds; round++) {
         if (runs('grants') || b) {
-          grants1k.push(await runLoad(grantSpec(a.server.url, a.seed)));
-          log(`grants (1k tokens) round ${round + 1}: ${Math.round(grants1k.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1k.at(-1)!.statusCodes)}`);
+          grants1k.push(await runLoad(grantSpec(a.server.url, a.seed), a.server.handle.pid));
+          log(`grants (1k tokens) round ${round + 1}: ${Math.round(grants1k.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1k.at(-1)!.statusCodes)}${cpuNote(grants1k.at(-1)!)}`);
         }
         if (b) {
-          grants1m.push(await runLoad(grantSpec(b.server.url, b.seed)));
-          log(`grants (1M tokens) round ${round + 1}: ${Math.round(grants1m.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1m.at(-1)!.statusCodes)}`);
+          grants1m.push(await runLoad(grantSpec(b.server.url, b.seed), b.server.handle.pid));
+          log(`grants (1M tokens) round ${round + 1}: ${Math.round(grants1m.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1m.at(-1)!.statusCodes)}${cpuNote(grants1m.at(-1)!)}`);
         }
       }
     }
@@ -157,8 +166,8 @@ async function main(): Promise<void> {
           log(`${ep.label}: answers ${pr.status} (not measured)`);
           continue;
         }
-        bearer[ep.key]!.peak = await runLoad(bearerSpec(a.server.url, ep, accessTokens));
-        log(`${ep.label}: ${Math.round(bearer[ep.key]!.peak!.okPerSec)} req/s ${JSON.stringify(bearer[ep.key]!.peak!.statusCodes)}`);
+        bearer[ep.key]!.peak = await runLoad(bearerSpec(a.server.url, ep, accessTokens), a.server.handle.pid);
+        log(`${ep.label}: ${Math.round(bearer[ep.key]!.peak!.okPerSec)} req/s ${JSON.stringify(bearer[ep.key]!.peak!.statusCodes)}${cpuNote(bearer[ep.key]!.peak!)}`);
       }
     }
     const grantPeak = grants1k.length ? mean(grants1k.map((r) => r.okPerSec)) : undefined;
@@ -174,8 +183,8 @@ async function main(): Promise<void> {
       }
       for (const t of targets) {
         const rate = Math.max(1, Math.round(t.rate));
-        const ours = await runLoad({ ...t.spec, overallRate: rate, durationSec: P.halfDuration, warmupSec: P.halfWarmup });
-        const base = await runLoad({ ...baseSpec, overallRate: rate, durationSec: P.halfDuration, warmupSec: P.halfWarmup });
+        const ours = await runLoad({ ...t.spec, overallRate: rate, durationSec: P.halfDuration, warmupSec: P.halfWarmup }, a.server.handle.pid);
+        const base = await runLoad({ ...baseSpec, overallRate: rate, durationSec: P.halfDuration, warmupSec: P.halfWarmup }, baseline.handle.pid);
         halfRate[t.key] = { rate, ours, baseline: base };
         log(`half rate ${t.key} @${rate}/s: p50 ${ours.latencyUs.p50} µs p99 ${ours.latencyUs.p99} µs; baseline p50 ${base.latencyUs.p50} µs p99 ${base.latencyUs.p99} µs`);
       }
@@ -190,23 +199,23 @@ async function main(): Promise<void> {
         url: a.server.url, method: 'POST', path: '/cloudapi/1.0.0/sessions', connections: LOGIN_CONNECTIONS,
         durationSec: P.loginDuration, warmupSec: P.loginWarmup, headers: { accept: 'application/json;version=37.0' },
         rotate: { kind: 'totpLogin', org: a.seed.org, password: a.seed.password, users: a.seed.totpUsers },
-      });
+      }, a.server.handle.pid);
       log(`login: ${login.okPerSec.toFixed(1)}/s ${JSON.stringify(login.statusCodes)}`);
     }
     const rssAfterLoginKb = a.server.handle.peakRssKb();
 
     if (P.endBaseline) {
-      baselineRuns.push(await runLoad(baseSpec));
+      baselineRuns.push(await runLoad(baseSpec, baseline.handle.pid));
       log(`baseline (end): ${Math.round(baselineRuns[1]!.okPerSec)} req/s`);
     }
     const baselineRate = mean(baselineRuns.map((r) => r.okPerSec));
 
     const grant1mRate = grants1m.length ? mean(grants1m.map((r) => r.okPerSec)) : undefined;
     const results = {
-      baseline: { okPerSec: Math.round(baselineRate), runs: baselineRuns.map(summary) },
-      grants1k: grantPeak === undefined ? null : { okPerSec: Math.round(grantPeak), ratio: grantPeak / baselineRate, runs: grants1k.map(summary) },
+      baseline: { okPerSec: Math.round(baselineRate), cpuUs: meanCpu(baselineRuns), runs: baselineRuns.map(summary) },
+      grants1k: grantPeak === undefined ? null : { okPerSec: Math.round(grantPeak), ratio: grantPeak / baselineRate, cpuUs: meanCpu(grants1k), runs: grants1k.map(summary) },
       bearer: Object.fromEntries(Object.entries(bearer).map(([k, v]) => [k, {
-        probe: v.probe, ...(v.peak ? { okPerSec: Math.round(v.peak.okPerSec), ratio: v.peak.okPerSec / baselineRate, run: summary(v.peak) } : {}),
+        probe: v.probe, ...(v.peak ? { okPerSec: Math.round(v.peak.okPerSec), ratio: v.peak.okPerSec / baselineRate, cpuUs: meanCpu([v.peak]), run: summary(v.peak) } : {}),
       }])),
       halfRate: Object.fromEntries(Object.entries(halfRate).map(([k, v]) => [k, {
         rate: v.rate, ours: { p50Us: v.ours.latencyUs.p50, p99Us: v.ours.latencyUs.p99, non2xx: v.ours.non2xx },
@@ -214,7 +223,7 @@ async function main(): Promise<void> {
       }])),
       login: login ? { okPerSec: Number(login.okPerSec.toFixed(2)), perCore: Number((login.okPerSec / m.nproc).toFixed(2)), run: summary(login), exhausted: login.exhausted ?? 0 } : null,
       grants1m: grant1mRate === undefined ? null : {
-        okPerSec: Math.round(grant1mRate), ratioToBaseline: grant1mRate / baselineRate,
+        okPerSec: Math.round(grant1mRate), ratioToBaseline: grant1mRate / baselineRate, cpuUs: meanCpu(grants1m),
         ratioTo1k: grantPeak ? grant1mRate / grantPeak : null, runs: grants1m.map(summary), seedSeconds: b?.seed.seconds,
       },
       peakRssMb: {
@@ -237,25 +246,26 @@ async function main(): Promise<void> {
 }
 
 type Results = {
-  baseline: { okPerSec: number };
-  grants1k: { okPerSec: number; ratio: number } | null;
-  bearer: Record<string, { probe: { status: number }; okPerSec?: number; ratio?: number }>;
+  baseline: { okPerSec: number; cpuUs: number | null };
+  grants1k: { okPerSec: number; ratio: number; cpuUs: number | null } | null;
+  bearer: Record<string, { probe: { status: number }; okPerSec?: number; ratio?: number; cpuUs?: number | null }>;
   halfRate: Record<string, { rate: number; ours: { p50Us: number; p99Us: number }; baseline: { p50Us: number; p99Us: number }; p99Ratio: number }>;
   login: { okPerSec: number; perCore: number } | null;
-  grants1m: { okPerSec: number; ratioTo1k: number | null } | null;
+  grants1m: { okPerSec: number; ratioTo1k: number | null; cpuUs: number | null } | null;
   peakRssMb: { server1kAfterTokenLoad: number | null; server1m: number | null; server1kAfterLogins: number | null };
 };
 
 function tableRows(r: Results, nproc: number): Row[] {
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
-  const rows: Row[] = [{ measure: 'Baseline: bare Fastify, empty 204', value: `${r.baseline.okPerSec} req/s`, ratio: '100 %', target: '', met: '' }];
-  if (r.grants1k) rows.push({ measure: 'Refresh-token grants (1,000 tokens stored)', value: `${r.grants1k.okPerSec} /s`, ratio: pct(r.grants1k.ratio), target: '≥ 50 %', met: r.grants1k.ratio >= 0.5 ? 'yes' : 'no' });
+  const cpu = (us: number | null | undefined) => (us === null || us === undefined ? '' : ` (${us} µs server CPU each)`);
+  const rows: Row[] = [{ measure: 'Baseline: bare Fastify, empty 204', value: `${r.baseline.okPerSec} req/s${cpu(r.baseline.cpuUs)}`, ratio: '100 %', target: '', met: '' }];
+  if (r.grants1k) rows.push({ measure: 'Refresh-token grants (1,000 tokens stored)', value: `${r.grants1k.okPerSec} /s${cpu(r.grants1k.cpuUs)}`, ratio: pct(r.grants1k.ratio), target: '≥ 50 %', met: r.grants1k.ratio >= 0.5 ? 'yes' : 'no' });
   for (const ep of BEARER_ENDPOINTS) {
     const x = r.bearer[ep.key];
     if (!x) continue;
     if (x.okPerSec === undefined || x.ratio === undefined) rows.push({ measure: `Bearer ${ep.label}`, value: `answers ${x.probe.status}`, ratio: 'n/a', target: '≥ 80 %', met: 'not measured' });
-    else rows.push({ measure: `Bearer ${ep.label}`, value: `${x.okPerSec} req/s`, ratio: pct(x.ratio), target: '≥ 80 %', met: x.ratio >= 0.8 ? 'yes' : 'no' });
+    else rows.push({ measure: `Bearer ${ep.label}`, value: `${x.okPerSec} req/s${cpu(x.cpuUs)}`, ratio: pct(x.ratio), target: '≥ 80 %', met: x.ratio >= 0.8 ? 'yes' : 'no' });
   }
   const labels: Record<string, string> = { grants: 'grants', apiOrg: 'GET /api/org', tokensList: 'GET /cloudapi/1.0.0/tokens/' };
   for (const [k, v] of Object.entries(r.halfRate)) {
@@ -265,7 +275,7 @@ function tableRows(r: Results, nproc: number): Row[] {
     });
   }
   if (r.login) rows.push({ measure: 'Password (scrypt N=2^17) + TOTP logins', value: `${r.login.okPerSec} /s (${r.login.perCore} /s per core, ${nproc} cores)`, ratio: '', target: '≥ 150 /s per core', met: r.login.perCore >= 150 ? 'yes' : 'no' });
-  if (r.grants1m) rows.push({ measure: 'Refresh-token grants (1,000,000 tokens stored)', value: `${r.grants1m.okPerSec} /s`, ratio: r.grants1m.ratioTo1k === null ? '' : `${pct(r.grants1m.ratioTo1k)} of the 1k figure`, target: '≥ 90 % of 1k', met: r.grants1m.ratioTo1k !== null && r.grants1m.ratioTo1k >= 0.9 ? 'yes' : 'no' });
+  if (r.grants1m) rows.push({ measure: 'Refresh-token grants (1,000,000 tokens stored)', value: `${r.grants1m.okPerSec} /s${cpu(r.grants1m.cpuUs)}`, ratio: r.grants1m.ratioTo1k === null ? '' : `${pct(r.grants1m.ratioTo1k)} of the 1k figure`, target: '≥ 90 % of 1k', met: r.grants1m.ratioTo1k !== null && r.grants1m.ratioTo1k >= 0.9 ? 'yes' : 'no' });
   const rss = (label: string, v: number | null) => { if (v !== null) rows.push({ measure: label, value: `${v} MB`, ratio: '', target: '≤ 200 MB', met: v <= 200 ? 'yes' : 'no' }); };
   rss('Server peak RSS, 1,000 tokens (grants + bearer load)', r.peakRssMb.server1kAfterTokenLoad);
   rss('Server peak RSS, 1,000,000 tokens (grant load)', r.peakRssMb.server1m);

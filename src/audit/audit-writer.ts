@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/database.ts';
-import { newId } from '../common/ids.ts';
+import { newTimeOrderedId } from '../common/ids.ts';
 import { AUDIT_EVENTS, type AuditEventKey } from './events.ts';
 
 /** Who did something: the principal of the request, or nobody (a failed login). */
@@ -42,7 +42,7 @@ export function auditEventRow(input: AuditEventInput): Insertable<Database['audi
   if (input.actor.sessionId) props['user.session.id'] = input.actor.sessionId;
   if (input.actor.clientIp) props['currentContext.user.clientIpAddress'] = input.actor.clientIp;
   return {
-    id: newId(),
+    id: newTimeOrderedId(input.at.getTime()),
     org_id: input.actor.orgId,
     org_name: input.actor.orgName,
     timestamp: input.at.toISOString(),

@@ -15,15 +15,18 @@ interface Pending {
 
 /**
  * When a caller is answered on the embedded SQLite database:
+ * - `fsync` (the default, the durability promise of storage/db.ts): once the WAL's fdatasync
+ *   has completed, so the rows survive power loss as well as SIGKILL. The fdatasync runs off the
+ *   event loop, shared by every commit made meanwhile; measured in docs/performance.md, waiting
+ *   for it costs no throughput while the server is CPU-bound, but a client with C connections
+ *   gets at most C / (fsync latency) grants per second on a slow disk.
  * - `commit`: once the transaction is in the WAL file (survives SIGKILL and process crashes; the
- *   fdatasync that makes it survive power loss is started at once and runs off the event loop);
- * - `fsync`: once that fdatasync has completed (survives power loss too). The closed-loop rate of
- *   a client with C connections is then at most C / (fsync latency): see docs/performance.md.
+ *   fdatasync still starts at once). Kept for the measurement, not used by the server.
  * PostgreSQL always answers after COMMIT, which is durable there.
  */
 export type AckPolicy = 'commit' | 'fsync';
 
-/** Rows per multi-row INSERT (SQLite binds at most 32,766 parameters; a session row has 10). */
+/** Rows per multi-row INSERT (SQLite binds at most 32,766 parameters; an audit row has 15). */
 const ROWS_PER_INSERT = 200;
 /** Callers per transaction: bounds one commit's size and the latency of the first caller. */
 const MAX_CALLERS_PER_COMMIT = 512;
@@ -32,16 +35,19 @@ const MAX_CALLERS_PER_COMMIT = 512;
  * Group commit for the hot path (issue 7: "audit writes must not serialise the hot path"): every
  * API-token exchange writes a session and its audit event. Instead of one transaction (and one
  * fsync) per request, the rows of all callers that arrive within one event-loop turn are inserted
- * in one transaction. A caller's promise settles only after that transaction has committed, and
- * a caller's rows (session + audit event) commit or fail together. If a shared commit fails, each
- * caller is retried alone, so one bad row cannot fail its neighbours.
+ * in one transaction. A caller's promise settles only after that transaction has committed (and,
+ * with the default policy, its WAL fdatasync has completed); a caller's rows (session + audit
+ * event) commit or fail together. If a shared commit fails, each caller is retried alone, so one
+ * bad row cannot fail its neighbours.
  */
 export class GroupCommitWriter {
   private queue: Pending[] = [];
   private scheduled = false;
   private running = false;
+  /** Transactions committed so far (diagnostics: callers per commit = batching achieved). */
+  commits = 0;
 
-  constructor(private readonly db: Kysely<Database>, private readonly ack: AckPolicy = 'commit') {}
+  constructor(private readonly db: Kysely<Database>, private readonly ack: AckPolicy = 'fsync') {}
 
   /** Inserts the rows in one transaction shared with other callers; resolves once committed. */
   write(rows: GroupCommitRow[]): Promise<void> {
@@ -109,9 +115,11 @@ export class GroupCommitWriter {
     const wal = walSyncOf(this.db);
     if (!wal) {
       await insert(this.db);
+      this.commits++;
       return { done: Promise.resolve() };
     }
     await wal.withUnsyncedCommit(insert);
+    this.commits++;
     const synced = wal.sync();
     if (this.ack === 'fsync') return { done: synced };
     // An fsync failure is an I/O error SQLite reports on the next FULL commit or checkpoint too.

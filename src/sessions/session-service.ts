@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
-import { newId } from '../common/ids.ts';
+import { newTimeOrderedId } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
 import { signAccessToken, verifyAccessToken } from '../tokens/access-token.ts';
 import type { SigningKeyRing } from '../tokens/signing-keys.ts';
@@ -76,7 +76,7 @@ export class SessionService {
     enrolmentOnly: boolean; clientIp: string; db?: Kysely<Database>;
   }): Promise<IssuedSession> {
     const now = this.deps.clock.now();
-    const sessionId = newId();
+    const sessionId = newTimeOrderedId(now.getTime());
     const expiresAt = new Date(now.getTime() + params.ttlSeconds * 1000);
     const legacyToken = randomBytes(16).toString('hex');
     await (params.db ?? this.deps.db).insertInto('sessions').values({
@@ -103,7 +103,7 @@ export class SessionService {
     audit: (sessionId: string) => AuditEventInput;
   }): Promise<{ sessionId: string; accessToken: string; expiresAt: Date }> {
     const now = this.deps.clock.now();
-    const sessionId = newId();
+    const sessionId = newTimeOrderedId(now.getTime());
     const expiresAt = new Date(now.getTime() + params.ttlSeconds * 1000);
     const nowS = Math.floor(now.getTime() / 1000);
     const accessToken = signAccessToken(

@@ -39,8 +39,7 @@ export function openDatabase(opts: {
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: an acknowledged write (token creation, revocation) survives power loss and SIGKILL.
-  // The one exception, by design: the token endpoint's exchange rows (session + audit event) are
-  // acknowledged once in the WAL (SIGKILL-safe) and fsynced just after, off the event loop (wal-sync.ts).
+  // The token endpoint's group commit keeps that promise with its fsync off the event loop (wal-sync.ts).
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

@@ -11,11 +11,11 @@ import type { CompiledQuery, Kysely } from 'kysely';
  * argument goes (as a bound value, e.g. in `where`); the placeholders are then located among the
  * compiled parameters and replaced on each call.
  */
-export function preparedQuery<DB, Row, Args extends readonly unknown[] = [string]>(
+export function preparedQuery<DB, Row>(
   db: Kysely<DB>,
-  arity: Args['length'],
+  arity: number,
   build: (...placeholders: string[]) => { compile(): CompiledQuery<Row> },
-): (...args: Args) => Promise<Row[]> {
+): (...args: readonly unknown[]) => Promise<Row[]> {
   let compiled: { query: CompiledQuery<Row>; slots: number[] } | undefined;
   const compile = () => {
     const placeholders = Array.from({ length: arity }, (_, i) => `\u0000opendirector-param-${i}\u0000`);
@@ -26,7 +26,7 @@ export function preparedQuery<DB, Row, Args extends readonly unknown[] = [string
     }
     return { query, slots };
   };
-  return async (...args: Args): Promise<Row[]> => {
+  return async (...args: readonly unknown[]): Promise<Row[]> => {
     compiled ??= compile();
     const { query, slots } = compiled;
     const parameters = query.parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p));

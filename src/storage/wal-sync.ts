@@ -9,11 +9,11 @@ import type { Database } from './database.ts';
  * request in the process waits for the disk (0.2 ms on a quiet virtual disk, 5–10 ms on a busy
  * one). The group-committed exchange writes (a session and its audit event) instead commit with
  * `synchronous = NORMAL`, SQLite's documented WAL setting: the frames are written to the WAL file
- * before COMMIT returns, so an acknowledged exchange survives SIGKILL and any process crash, and
- * checkpoints still sync (WAL before copying, database file after), so the file can never be
- * corrupted. `sync()` then runs `fdatasync` of the WAL on the libuv threadpool, off the event
- * loop, so the same frames are on stable storage within one fsync (and any later FULL commit —
- * token creation, revocation — syncs them too, since the WAL is written in order).
+ * before COMMIT returns (so they already survive SIGKILL), and checkpoints still sync (WAL before
+ * copying, database file after), so the file can never be corrupted. `sync()` then runs
+ * `fdatasync` of the WAL on the libuv threadpool, off the event loop, and the group-commit writer
+ * answers its callers only after it: the same promise as FULL, power loss included, while the
+ * event loop keeps serving other requests and the next batch forms.
  *
  * fdatasync on our own descriptor of the WAL file flushes the file's data whichever descriptor
  * wrote it (fsync is per file). The WAL file is not removed while the connection is open.

@@ -35,9 +35,6 @@ export function createHttpApp(opts: {
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     genReqId: (req) => requestIdFor(req.headers['x-vmware-vcloud-client-request-id']),
-    // No per-request child logger (issue 7: building one, with redaction, costs more than an
-    // indexed lookup). Request log lines name the request id themselves (respond.ts, the access log).
-    childLoggerFactory: (logger) => logger,
     // A path that is not valid percent-encoded UTF-8 (`/api/vApp/%E0%80%80`) fails before any
     // route or hook: answer it in the family's error shape too, not Fastify's own (issue 8).
     frameworkErrors: (error, req, reply) => {
@@ -56,6 +53,9 @@ export function createHttpApp(opts: {
   if (opts.https) options.https = opts.https;
   const app = Fastify({ ...options, http: { maxHeaderSize: HEADER_LIMIT_BYTES } } as FastifyServerOptions) as unknown as FastifyInstance;
 
+  // No per-request child logger (issue 7: pino's child(), with redaction, costs more per request
+  // than the session lookup). Request log lines carry the request id themselves (respond.ts).
+  app.setChildLoggerFactory((logger) => logger);
   app.removeAllContentTypeParsers();
   const jsonParser = (req: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     (req as { rawBodyText?: string }).rawBodyText = String(body);
