@@ -18,6 +18,16 @@ import { MEDIA, hrefs, xmlBool } from './xml-wire.ts';
 const ci = (column: string) => ({ column, caseInsensitive: true });
 const objectRef = (column: string) => ({ column, map: objectIdOf });
 
+/** Where a VM or vApp sits and who owns it: the same selectors on both record types. */
+const PLACEMENT_FIELDS: FiqlFieldMap = {
+  vdc: objectRef('r.vdc_id'),
+  vdcName: ci('r.vdc_name'),
+  org: objectRef('r.org_id'),
+  orgName: ci('r.org_name'),
+  owner: objectRef('r.owner_id'),
+  ownerName: ci('r.owner_name'),
+};
+
 const VM_FIELDS: FiqlFieldMap = {
   id: objectRef('r.id'),
   href: objectRef('r.id'),
@@ -28,12 +38,7 @@ const VM_FIELDS: FiqlFieldMap = {
   memoryMB: { column: 'r.memory_mb', type: 'number' },
   container: objectRef('r.vapp_id'),
   containerName: ci('r.vapp_name'),
-  vdc: objectRef('r.vdc_id'),
-  vdcName: ci('r.vdc_name'),
-  org: objectRef('r.org_id'),
-  orgName: ci('r.org_name'),
-  owner: objectRef('r.owner_id'),
-  ownerName: ci('r.owner_name'),
+  ...PLACEMENT_FIELDS,
   isVAppTemplate: { column: 'r.is_vapp_template', type: 'boolean' },
   isDeployed: { column: 'r.is_deployed', type: 'boolean' },
   dateCreated: { column: 'r.created_at', type: 'timestamp' },
@@ -70,12 +75,7 @@ const VAPP_FIELDS: FiqlFieldMap = {
   href: objectRef('r.id'),
   name: ci('r.name'),
   status: ci('r.status'),
-  vdc: objectRef('r.vdc_id'),
-  vdcName: ci('r.vdc_name'),
-  org: objectRef('r.org_id'),
-  orgName: ci('r.org_name'),
-  owner: objectRef('r.owner_id'),
-  ownerName: ci('r.owner_name'),
+  ...PLACEMENT_FIELDS,
   isDeployed: { column: 'r.is_deployed', type: 'boolean' },
   numberOfVMs: { column: 'r.number_of_vms', type: 'number' },
   numberOfCpus: { column: 'r.number_of_cpus', type: 'number' },
