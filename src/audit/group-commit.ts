@@ -1,14 +1,19 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { walSyncOf } from '../storage/wal-sync.ts';
+import { preparedInsert } from '../storage/prepared-query.ts';
 
-/** A row the group-commit writer can insert. */
-export type GroupCommitRow =
-  | { table: 'sessions'; row: Insertable<Database['sessions']> }
-  | { table: 'audit_events'; row: Insertable<Database['audit_events']> };
+/** An audit event row, as auditEventRow builds it. */
+export type AuditRow = Insertable<Database['audit_events']>;
+
+/** Every column auditEventRow sets (`seq` is generated). Typed: a renamed column fails to compile. */
+const AUDIT_COLUMNS: readonly (keyof AuditRow & string)[] = [
+  'id', 'org_id', 'org_name', 'timestamp', 'event_type', 'event_status', 'user_id', 'user_name',
+  'entity_id', 'entity_name', 'entity_type', 'description', 'api_token_id', 'additional_properties',
+];
 
 interface Pending {
-  rows: GroupCommitRow[];
+  row: AuditRow;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -26,19 +31,19 @@ interface Pending {
  */
 export type AckPolicy = 'commit' | 'fsync';
 
-/** Rows per multi-row INSERT (SQLite binds at most 32,766 parameters; an audit row has 15). */
+/** Rows per multi-row INSERT (SQLite binds at most 32,766 parameters; an audit row has 14). */
 const ROWS_PER_INSERT = 200;
 /** Callers per transaction: bounds one commit's size and the latency of the first caller. */
 const MAX_CALLERS_PER_COMMIT = 512;
 
 /**
  * Group commit for the hot path (issue 7: "audit writes must not serialise the hot path"): every
- * API-token exchange writes a session and its audit event. Instead of one transaction (and one
- * fsync) per request, the rows of all callers that arrive within one event-loop turn are inserted
- * in one transaction. A caller's promise settles only after that transaction has committed (and,
- * with the default policy, its WAL fdatasync has completed); a caller's rows (session + audit
- * event) commit or fail together. If a shared commit fails, each caller is retried alone, so one
- * bad row cannot fail its neighbours.
+ * API-token exchange appends its audit event. Instead of one transaction (and one fsync) per
+ * request, the events of all callers that arrive within one event-loop turn are inserted in one
+ * transaction (multi-row INSERTs compiled once per size). A caller's promise settles only after
+ * that transaction has committed (and, with the default policy, its WAL fdatasync has
+ * completed). If a shared commit fails, each caller is retried alone, so one bad row cannot fail
+ * its neighbours.
  */
 export class GroupCommitWriter {
   private queue: Pending[] = [];
@@ -47,12 +52,15 @@ export class GroupCommitWriter {
   /** Transactions committed so far (diagnostics: callers per commit = batching achieved). */
   commits = 0;
 
+  /** Compiled in this database's dialect, so one per writer. */
+  private readonly insertAuditRows = preparedInsert<Database, 'audit_events'>('audit_events', AUDIT_COLUMNS);
+
   constructor(private readonly db: Kysely<Database>, private readonly ack: AckPolicy = 'fsync') {}
 
-  /** Inserts the rows in one transaction shared with other callers; resolves once committed. */
-  write(rows: GroupCommitRow[]): Promise<void> {
+  /** Inserts the row in one transaction shared with other callers; resolves once committed. */
+  write(row: AuditRow): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
+      this.queue.push({ row, resolve, reject });
       this.schedule();
     });
   }
@@ -80,7 +88,7 @@ export class GroupCommitWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_CALLERS_PER_COMMIT);
         try {
-          settle(batch, await this.commit(batch.flatMap((p) => p.rows)));
+          settle(batch, await this.commit(batch.map((p) => p.row)));
         } catch (err) {
           if (batch.length === 1) {
             batch[0]!.reject(err);
@@ -88,7 +96,7 @@ export class GroupCommitWriter {
           }
           for (const p of batch) {
             try {
-              settle([p], await this.commit(p.rows));
+              settle([p], await this.commit([p.row]));
             } catch (e) {
               p.reject(e);
             }
@@ -101,16 +109,9 @@ export class GroupCommitWriter {
   }
 
   /** Commits the rows in one transaction; resolves, once committed, to what the callers wait for. */
-  private async commit(rows: GroupCommitRow[]): Promise<{ done: Promise<void> }> {
-    const sessions = rows.flatMap((r) => (r.table === 'sessions' ? [r.row] : []));
-    const audit = rows.flatMap((r) => (r.table === 'audit_events' ? [r.row] : []));
+  private async commit(rows: AuditRow[]): Promise<{ done: Promise<void> }> {
     const insert = (db: Kysely<Database>) => db.transaction().execute(async (trx) => {
-      for (let i = 0; i < sessions.length; i += ROWS_PER_INSERT) {
-        await trx.insertInto('sessions').values(sessions.slice(i, i + ROWS_PER_INSERT)).execute();
-      }
-      for (let i = 0; i < audit.length; i += ROWS_PER_INSERT) {
-        await trx.insertInto('audit_events').values(audit.slice(i, i + ROWS_PER_INSERT)).execute();
-      }
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await this.insertAuditRows(trx, rows.slice(i, i + ROWS_PER_INSERT));
     });
     const wal = walSyncOf(this.db);
     if (!wal) {

@@ -64,7 +64,7 @@ export class LoginService {
     const enrolmentOnly = org.require_mfa === 1 && user.totp_enabled !== 1;
     return db.transaction().execute(async (trx) => {
       const issued = await this.deps.sessions.createSession({
-        userId: user.id, username: user.username, orgId: org.id, apiTokenId: null,
+        userId: user.id, username: user.username, orgId: org.id,
         ttlSeconds: this.deps.sessionTtlSeconds, enrolmentOnly, clientIp: req.clientIp, db: trx,
       });
       await appendAuditEvent(trx, {

@@ -6,7 +6,10 @@ import { auditActorIn, type Acting } from './acting.ts';
 
 /**
  * Ends a user's sessions (interactive and token-derived) in the caller's transaction, except
- * `keepSessionId` (the request changing its own password keeps working).
+ * `keepSessionId` (the request changing its own password keeps working; it is always an
+ * interactive session, since a token-derived one may not change passwords or manage users).
+ * Interactive sessions are rows; token-derived ones carry the user's session epoch, which moves
+ * on here, so every access token minted so far is refused while the API tokens stay valid.
  */
 export async function endUserSessions(
   trx: Kysely<Database>, clock: Clock, user: { id: string; org_id: string }, keepSessionId?: string,
@@ -15,6 +18,8 @@ export async function endUserSessions(
     .where('user_id', '=', user.id).where('org_id', '=', user.org_id).where('ended_at', 'is', null);
   if (keepSessionId) q = q.where('id', '<>', keepSessionId);
   await q.execute();
+  await trx.updateTable('users').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) }))
+    .where('id', '=', user.id).where('org_id', '=', user.org_id).execute();
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
 import { newTimeOrderedId } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
-import { signAccessToken, verifyAccessToken } from '../tokens/access-token.ts';
+import { signAccessToken, verifyAccessToken, type AccessTokenClaims } from '../tokens/access-token.ts';
 import type { SigningKeyRing } from '../tokens/signing-keys.ts';
 import { loadEffectiveRights } from '../rbac/effective-rights.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
@@ -20,6 +20,26 @@ export interface IssuedSession {
   /** 32-character legacy token for `x-vcloud-authorization` (spec §3.2). */
   legacyToken: string;
   expiresAt: Date;
+}
+
+/** A token-derived session as issued (no row: see SessionService.mintApiTokenSession). */
+export interface IssuedTokenSession {
+  sessionId: string;
+  accessToken: string;
+  expiresAt: Date;
+}
+
+/** What a verified access token says, remembered per token string. */
+interface VerifiedClaims {
+  jti: string; exp: number; iat: number; kid: string;
+  /** Set for token-derived sessions: the API token and the owner's session epoch at issue. */
+  tokenSession: { rti: string; sep: number } | null;
+}
+
+/** The token-derived session's lookup (API token, owner, org, RBAC version, ended?). */
+interface TokenSessionLookupRow {
+  apiTokenId: string; userId: string; orgId: string; tokenRevokedAt: string | null; username: string; enabled: number;
+  locked: number; sessionEpoch: number; orgName: string; orgEnabled: number; rbacVersion: number | null; endedId: string | null;
 }
 
 /** Verified access tokens remembered per process (a few MB at most). */
@@ -41,9 +61,10 @@ interface SessionLookupRow {
 }
 
 /**
- * Creates sessions, turns access tokens into principals, ends sessions. Every authentication
- * re-reads the session, user, org and API-token rows, so a revocation, logout or disable on any
- * cell holds on the very next request (issue 3, issue 6). Rights are cached per user and
+ * Creates sessions, turns access tokens into principals, ends sessions. Interactive sessions are
+ * rows in `sessions`; token-derived sessions have none (issue 7) and are checked against their
+ * API token's row, owner and org instead. Every authentication re-reads those rows, so a
+ * revocation, logout or disable on any cell holds on the very next request (issue 3, issue 6). Rights are cached per user and
  * invalidated by the database-wide RBAC version, also read on every request.
  */
 export class SessionService {
@@ -55,12 +76,14 @@ export class SessionService {
    * the exact bytes verified before can hit; the session, its API token, user and org are still
    * read on every request, so revocation, logout and disable hold at once on every cell.
    */
-  private readonly verifiedTokens = new Map<string, { jti: string; exp: number; iat: number; kid: string }>();
+  private readonly verifiedTokens = new Map<string, VerifiedClaims>();
   /** Sessions minted by API-token exchanges are group-committed with their audit events (issue 7). */
   private readonly writer: GroupCommitWriter;
   /** The authentication lookup, compiled once (issue 7): by session id, and by legacy-token hash. */
   private readonly sessionById: (id: string) => Promise<SessionLookupRow[]>;
   private readonly sessionByLegacyHash: (hash: string) => Promise<SessionLookupRow[]>;
+  /** The token-derived session's lookup: its API token, owner and org, and whether it was ended. */
+  private readonly tokenSession: (apiTokenId: string, sessionId: string) => Promise<TokenSessionLookupRow[]>;
 
   constructor(
     private readonly deps: { db: Kysely<Database>; clock: Clock; keys: SigningKeyRing; siteId: string },
@@ -68,11 +91,22 @@ export class SessionService {
     this.writer = new GroupCommitWriter(deps.db);
     this.sessionById = preparedQuery(deps.db, 1, (id) => this.lookupQuery().where('s.id', '=', id));
     this.sessionByLegacyHash = preparedQuery(deps.db, 1, (hash) => this.lookupQuery().where('s.legacy_token_hash', '=', hash));
+    this.tokenSession = preparedQuery(deps.db, 2, (apiTokenId, sessionId) => deps.db
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .innerJoin('orgs as o', 'o.id', 't.org_id')
+      .select([
+        't.id as apiTokenId', 't.user_id as userId', 't.org_id as orgId', 't.revoked_at as tokenRevokedAt',
+        'u.username', 'u.enabled', 'u.locked', 'u.session_epoch as sessionEpoch', 'o.name as orgName', 'o.is_enabled as orgEnabled',
+      ])
+      .select((eb) => eb.selectFrom('rbac_version').select('version').where('id', '=', 1).as('rbacVersion'))
+      .select((eb) => eb.selectFrom('ended_token_sessions as e').select('e.id').where('e.id', '=', sessionId).as('endedId'))
+      .where('t.id', '=', apiTokenId));
   }
 
-  /** Opens a session for a user (interactive login or API-token exchange) and signs its token. */
+  /** Opens an interactive session for a user (a row; see endSession) and signs its token. */
   async createSession(params: {
-    userId: string; username: string; orgId: string; apiTokenId: string | null; ttlSeconds: number;
+    userId: string; username: string; orgId: string; ttlSeconds: number;
     enrolmentOnly: boolean; clientIp: string; db?: Kysely<Database>;
   }): Promise<IssuedSession> {
     const now = this.deps.clock.now();
@@ -80,7 +114,7 @@ export class SessionService {
     const expiresAt = new Date(now.getTime() + params.ttlSeconds * 1000);
     const legacyToken = randomBytes(16).toString('hex');
     await (params.db ?? this.deps.db).insertInto('sessions').values({
-      id: sessionId, org_id: params.orgId, user_id: params.userId, api_token_id: params.apiTokenId,
+      id: sessionId, org_id: params.orgId, user_id: params.userId, api_token_id: null,
       legacy_token_hash: hashLegacyToken(legacyToken), enrolment_only: params.enrolmentOnly ? 1 : 0,
       created_at: now.toISOString(), expires_at: expiresAt.toISOString(), ended_at: null, client_ip: params.clientIp,
     }).execute();
@@ -93,34 +127,40 @@ export class SessionService {
   }
 
   /**
-   * Opens a session minted from an API token (the refresh_token grant) and records its audit
-   * event, both through the group-commit writer: one transaction and one fsync serve every
-   * exchange that arrives meanwhile, and this resolves only after that commit (issue 7). No
-   * legacy `x-vcloud-authorization` token: the token endpoint never returns one.
+   * Signs an access token for a token-derived session (spec §8). Nothing is written: the token
+   * names its API token (`rti`) and its owner's session epoch (`sep`), and every request checks
+   * both against the database (issue 7: the grant costs "one SHA-256, one indexed lookup, one
+   * signature and one audit append"; a session row per grant also grew the table without bound
+   * under automation). Revoking the API token, disabling the owner or the org, or ending the
+   * owner's sessions therefore holds on the next request on every cell, as before.
    */
-  async issueApiTokenSession(params: {
-    userId: string; username: string; orgId: string; apiTokenId: string; ttlSeconds: number; clientIp: string;
-    audit: (sessionId: string) => AuditEventInput;
-  }): Promise<{ sessionId: string; accessToken: string; expiresAt: Date }> {
+  mintApiTokenSession(params: { username: string; orgId: string; apiTokenId: string; sessionEpoch: number; ttlSeconds: number }): IssuedTokenSession {
     const now = this.deps.clock.now();
     const sessionId = newTimeOrderedId(now.getTime());
     const expiresAt = new Date(now.getTime() + params.ttlSeconds * 1000);
-    const nowS = Math.floor(now.getTime() / 1000);
     const accessToken = signAccessToken(
-      { sub: params.username, iss: `${params.orgId}@${this.deps.siteId}`, jti: sessionId, iat: nowS, exp: Math.floor(expiresAt.getTime() / 1000), version: 'vcloud_1.0' },
+      {
+        sub: params.username, iss: `${params.orgId}@${this.deps.siteId}`, jti: sessionId, iat: Math.floor(now.getTime() / 1000),
+        exp: Math.floor(expiresAt.getTime() / 1000), version: 'vcloud_1.0', rti: params.apiTokenId, sep: params.sessionEpoch,
+      },
       this.deps.keys.signingKey(),
     );
-    await this.writer.write([
-      {
-        table: 'sessions',
-        row: {
-          id: sessionId, org_id: params.orgId, user_id: params.userId, api_token_id: params.apiTokenId, legacy_token_hash: null,
-          enrolment_only: 0, created_at: now.toISOString(), expires_at: expiresAt.toISOString(), ended_at: null, client_ip: params.clientIp,
-        },
-      },
-      { table: 'audit_events', row: auditEventRow(params.audit(sessionId)) },
-    ]);
     return { sessionId, accessToken, expiresAt };
+  }
+
+  /**
+   * The refresh_token grant's session: signed as above, and its `api_token.refreshed` audit event
+   * group-committed with the events of concurrent exchanges (one transaction and one fsync for
+   * all of them). Resolves only after that commit, so the event is durable before the access
+   * token is handed out (issue 7).
+   */
+  async issueApiTokenSession(params: {
+    username: string; orgId: string; apiTokenId: string; sessionEpoch: number; ttlSeconds: number;
+    audit: (sessionId: string) => AuditEventInput;
+  }): Promise<IssuedTokenSession> {
+    const issued = this.mintApiTokenSession(params);
+    await this.writer.write(auditEventRow(params.audit(issued.sessionId)));
+    return issued;
   }
 
   /** The principal behind an access token, or null when it is invalid, expired, ended or revoked. */
@@ -129,11 +169,10 @@ export class SessionService {
     const known = this.verifiedTokens.get(token);
     if (known) {
       // Still signed by a key we hold, not expired: the session row decides the rest, below.
-      if (this.deps.keys.keyFor(known.kid) && known.exp > nowS && known.iat <= nowS + 60) return this.principalForSession({ id: known.jti });
+      if (this.deps.keys.keyFor(known.kid) && known.exp > nowS && known.iat <= nowS + 60) return this.principalFor(known);
       this.verifiedTokens.delete(token);
     }
     let claims = verifyAccessToken(token, this.deps.keys.keyFor, nowS);
-    if (claims) this.rememberVerified(token, claims);
     if (!claims) {
       const kid = kidOf(token);
       if (kid && !this.deps.keys.keyFor(kid)) {
@@ -141,18 +180,48 @@ export class SessionService {
         claims = verifyAccessToken(token, this.deps.keys.keyFor, nowS);
       }
     }
-    return claims ? this.principalForSession({ id: claims.jti }) : null;
+    if (!claims) return null;
+    const verified = this.rememberVerified(token, claims);
+    return verified ? this.principalFor(verified) : null;
   }
 
-  private rememberVerified(token: string, claims: { jti: string; exp: number; iat: number }): void {
+  private rememberVerified(token: string, claims: AccessTokenClaims): VerifiedClaims | null {
     const kid = kidOf(token);
-    if (!kid) return;
+    if (!kid) return null;
+    // A token-derived session names its API token and epoch; both or neither (a token with one
+    // of them is not one we signed, whatever its signature says).
+    const tokenSession = typeof claims.rti === 'string' && Number.isSafeInteger(claims.sep) ? { rti: claims.rti, sep: claims.sep! } : null;
+    if ((claims.rti !== undefined || claims.sep !== undefined) && !tokenSession) return null;
     if (this.verifiedTokens.size >= VERIFIED_TOKENS_MAX) {
       // Oldest first (Map keeps insertion order); bounded work per insert.
       const oldest = this.verifiedTokens.keys().next();
       if (!oldest.done) this.verifiedTokens.delete(oldest.value);
     }
-    this.verifiedTokens.set(token, { jti: claims.jti, exp: claims.exp, iat: claims.iat, kid });
+    const verified: VerifiedClaims = { jti: claims.jti, exp: claims.exp, iat: claims.iat, kid, tokenSession };
+    this.verifiedTokens.set(token, verified);
+    return verified;
+  }
+
+  private principalFor(claims: VerifiedClaims): Promise<Principal | null> {
+    return claims.tokenSession ? this.principalForTokenSession(claims, claims.tokenSession) : this.principalForSession({ id: claims.jti });
+  }
+
+  /**
+   * A token-derived session (no row, see mintApiTokenSession): read on every request, never
+   * cached, so a revoked token, an ended session or a disabled owner is refused at once.
+   */
+  private async principalForTokenSession(claims: VerifiedClaims, ts: { rti: string; sep: number }): Promise<Principal | null> {
+    const [row] = await this.tokenSession(ts.rti, claims.jti);
+    if (!row || row.tokenRevokedAt !== null || row.endedId !== null || row.enabled !== 1 || row.locked === 1) return null;
+    if (Number(row.sessionEpoch) !== ts.sep) return null;
+    const isProvider = row.orgName === SYSTEM_ORG_NAME;
+    if (row.orgEnabled !== 1 && !isProvider) return null;
+    const entry = await this.rightsFor(row.userId, row.orgId, isProvider, Number(row.rbacVersion ?? 0));
+    return {
+      sessionId: claims.jti, userId: row.userId, username: row.username, orgId: row.orgId, orgName: row.orgName,
+      isProvider, apiTokenId: row.apiTokenId, rights: (entry.tokenSessionRights ??= restrictRightsForApiTokenSession(entry.rights)),
+      roles: entry.roles, enrolmentOnly: false, expiresAt: new Date(claims.exp * 1000).toISOString(),
+    };
   }
 
   /** The principal behind a legacy `x-vcloud-authorization` token. */
@@ -206,15 +275,24 @@ export class SessionService {
     return entry;
   }
 
-  async endSession(sessionId: string): Promise<void> {
-    await this.deps.db.updateTable('sessions').set({ ended_at: this.deps.clock.now().toISOString() })
-      .where('id', '=', sessionId).where('ended_at', 'is', null).execute();
-  }
-
-  /** Ends every session of a user (disable, delete, password change by an admin). */
-  async endSessionsOfUser(db: Kysely<Database>, userId: string): Promise<void> {
-    await db.updateTable('sessions').set({ ended_at: this.deps.clock.now().toISOString() })
-      .where('user_id', '=', userId).where('ended_at', 'is', null).execute();
+  /**
+   * Ends the caller's session (logout). A token-derived session has no row: it is listed in
+   * `ended_token_sessions` until it would have expired; expired entries are swept meanwhile.
+   */
+  async endSession(p: Pick<Principal, 'sessionId' | 'apiTokenId' | 'expiresAt'>): Promise<void> {
+    const now = this.deps.clock.now().toISOString();
+    if (p.apiTokenId === null) {
+      await this.deps.db.updateTable('sessions').set({ ended_at: now }).where('id', '=', p.sessionId).where('ended_at', 'is', null).execute();
+      return;
+    }
+    const apiTokenId = p.apiTokenId;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('ended_token_sessions').where('expires_at', '<=', now).execute();
+      const known = await trx.selectFrom('ended_token_sessions').select('id').where('id', '=', p.sessionId).executeTakeFirst();
+      if (!known) await trx.insertInto('ended_token_sessions').values({ id: p.sessionId, api_token_id: apiTokenId, expires_at: p.expiresAt }).execute();
+      // Sessions minted before token-derived sessions became stateless still have a row.
+      await trx.updateTable('sessions').set({ ended_at: now }).where('id', '=', p.sessionId).where('ended_at', 'is', null).execute();
+    });
   }
 }
 

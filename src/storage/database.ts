@@ -62,6 +62,8 @@ export interface Database {
     deployed_vm_quota: number;
     stored_vm_quota: number;
     created_at: string;
+    /** Bumped whenever every session of the user ends; token-derived sessions carry it (issue 7). */
+    session_epoch: Generated<number>;
   };
   user_roles: { user_id: string; role_id: string; org_id: string };
   groups: { id: string; org_id: string; name: string; description: string; provider_type: string };
@@ -79,6 +81,8 @@ export interface Database {
     ended_at: string | null;
     client_ip: string;
   };
+  /** Token-derived sessions ended one by one (they have no `sessions` row), until they expire. */
+  ended_token_sessions: { id: string; api_token_id: string; expires_at: string };
   api_tokens: {
     id: string;
     org_id: string;

@@ -14,6 +14,12 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   version: 'vcloud_1.0';
+  /**
+   * Token-derived sessions only (issue 7): the API token ("refresh token") it was minted from and
+   * its owner's session epoch at that time. Private claims; clients treat the token as opaque.
+   */
+  rti?: string;
+  sep?: number;
 }
 
 export interface SigningKey {

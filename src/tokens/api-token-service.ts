@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.ts';
 import { newId } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
 import { appendAuditEvent, type AuditActor } from '../audit/audit-writer.ts';
-import type { SessionService, IssuedSession } from '../sessions/session-service.ts';
+import type { SessionService, IssuedTokenSession } from '../sessions/session-service.ts';
 import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
 import { apiTokenMatches, generateApiToken, parseApiToken } from './api-token-format.ts';
@@ -48,7 +48,7 @@ export class ApiTokenService {
     this.tokenForExchange = preparedQuery(deps.db, 1, (id) => deps.db.selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .innerJoin('orgs as o', 'o.id', 't.org_id')
-      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
+      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
       .where('t.id', '=', id));
   }
 
@@ -80,7 +80,7 @@ export class ApiTokenService {
    * Step 2 (spec §4.5): the owner, in an interactive session of the token's org, obtains the
    * secret once. A second call for the same token fails.
    */
-  async mintSecret(p: Principal, path: OAuthOrgRef, clientId: string, clientIp: string): Promise<{ apiToken: string; session: IssuedSession }> {
+  async mintSecret(p: Principal, path: OAuthOrgRef, clientId: string, clientIp: string): Promise<{ apiToken: string; session: IssuedTokenSession }> {
     await this.requirePathIsOwnOrg(p, path);
     const { db, clock } = this.deps;
     return db.transaction().execute(async (trx) => {
@@ -93,9 +93,9 @@ export class ApiTokenService {
       const updated = await trx.updateTable('api_tokens').set({ secret_hash: secretHash, minted_at: now })
         .where('id', '=', row.id).where('org_id', '=', p.orgId).where('secret_hash', 'is', null).executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new AppError('INVALID_GRANT', { message: 'The client is unknown or its token was already issued.' });
-      const session = await this.deps.sessions.createSession({
-        userId: p.userId, username: p.username, orgId: p.orgId, apiTokenId: row.id,
-        ttlSeconds: this.deps.accessTokenTtlSeconds, enrolmentOnly: false, clientIp, db: trx,
+      const owner = await trx.selectFrom('users').select('session_epoch').where('id', '=', p.userId).where('org_id', '=', p.orgId).executeTakeFirstOrThrow();
+      const session = this.deps.sessions.mintApiTokenSession({
+        username: p.username, orgId: p.orgId, apiTokenId: row.id, sessionEpoch: Number(owner.session_epoch), ttlSeconds: this.deps.accessTokenTtlSeconds,
       });
       await appendAuditEvent(trx, {
         event: 'api_token.issued', at: clock.now(), actor: actorOf(p, clientIp),
@@ -109,7 +109,7 @@ export class ApiTokenService {
    * The refresh_token grant (RFC 6749 §6, spec §4.4). Unknown, malformed, revoked and wrong-org
    * tokens all fail with the same INVALID_GRANT. Returns null-free success or throws.
    */
-  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: { sessionId: string; accessToken: string; expiresAt: Date }; tokenId: string }> {
+  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: IssuedTokenSession; tokenId: string }> {
     const parsed = parseApiToken(apiToken);
     if (!parsed) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
     const { db, clock } = this.deps;
@@ -130,11 +130,11 @@ export class ApiTokenService {
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');
     if (row.enabled !== 1 || row.locked === 1) return fail('owner disabled or locked');
     if (row.orgEnabled !== 1 && row.orgName !== this.deps.systemOrgName) return fail('org disabled');
-    // Session and audit event commit together, group-committed with concurrent exchanges; the
-    // response waits for that commit (issue 7: same durability, one fsync for many grants).
+    // No session row (issue 7); the audit event is group-committed with concurrent exchanges and
+    // the response waits for that commit (same durability, one fsync for many grants).
     const session = await this.deps.sessions.issueApiTokenSession({
-      userId: row.user_id, username: row.username, orgId: row.org_id, apiTokenId: row.id,
-      ttlSeconds: this.deps.accessTokenTtlSeconds, clientIp,
+      username: row.username, orgId: row.org_id, apiTokenId: row.id, sessionEpoch: Number(row.session_epoch),
+      ttlSeconds: this.deps.accessTokenTtlSeconds,
       audit: (sessionId) => ({
         event: 'api_token.refreshed', at: clock.now(),
         actor: { userId: row.user_id, userName: row.username, orgId: row.org_id, orgName: row.orgName, apiTokenId: row.id, sessionId, clientIp },

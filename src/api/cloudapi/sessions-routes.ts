@@ -19,7 +19,7 @@ async function login(ctx: RequestContext, endpoint: 'tenant' | 'provider') {
 
 async function logout(ctx: RequestContext) {
   const c = authed(ctx);
-  await c.services.sessions.endSession(c.principal.sessionId);
+  await c.services.sessions.endSession(c.principal);
   await appendAuditEvent(c.services.db, {
     event: 'session.logged_out', at: c.services.clock.now(),
     actor: { userId: c.principal.userId, userName: c.principal.username, orgId: c.principal.orgId, orgName: c.principal.orgName, apiTokenId: c.principal.apiTokenId, sessionId: c.principal.sessionId, clientIp: c.clientIp },
@@ -68,9 +68,9 @@ export const sessionsRoutes = defineRoutes([
     handler: async (ctx) => {
       const c = authed(ctx);
       const id = uuidFromUrn(c.params.id ?? '', 'session');
-      const row = id ? await c.services.db.selectFrom('sessions').select('id').where('id', '=', id).where('user_id', '=', c.principal.userId).executeTakeFirst() : undefined;
+      const row = id ? await c.services.db.selectFrom('sessions').select(['id', 'expires_at']).where('id', '=', id).where('user_id', '=', c.principal.userId).executeTakeFirst() : undefined;
       if (!row) throw new AppError('ACCESS_FORBIDDEN');
-      await c.services.sessions.endSession(row.id);
+      await c.services.sessions.endSession({ sessionId: row.id, apiTokenId: null, expiresAt: row.expires_at });
       return { status: 204 };
     },
   },

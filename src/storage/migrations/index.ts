@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialects/capabilities.ts';
 import * as initial from './2026-11-23-0001-initial.ts';
 import * as rateLimitCounters from './2026-11-23-0601-rate-limit-counters.ts';
+import * as statelessTokenSessions from './2026-11-23-1201-stateless-token-sessions.ts';
 
 export interface Migration {
   readonly name: string;
@@ -12,4 +13,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { name: '2026-11-23-0001-initial', up: initial.up },
   { name: '2026-11-23-0601-rate-limit-counters', up: rateLimitCounters.up },
+  { name: '2026-11-23-1201-stateless-token-sessions', up: statelessTokenSessions.up },
 ];
