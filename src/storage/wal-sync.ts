@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './database.ts';
 
 /**
@@ -18,6 +18,9 @@ import type { Database } from './database.ts';
  * fdatasync on our own descriptor of the WAL file flushes the file's data whichever descriptor
  * wrote it (fsync is per file). The WAL file is not removed while the connection is open.
  */
+const SYNC_NORMAL = CompiledQuery.raw('pragma synchronous = NORMAL');
+const SYNC_FULL = CompiledQuery.raw('pragma synchronous = FULL');
+
 export class WalSync {
   private fd: number | undefined;
   private running: Promise<void> | undefined;
@@ -28,11 +31,11 @@ export class WalSync {
   /** Runs `fn` holding the connection, with COMMIT writing the WAL but not waiting for the disk. */
   async withUnsyncedCommit<T>(fn: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
-      await sql`pragma synchronous = NORMAL`.execute(conn);
+      await conn.executeQuery(SYNC_NORMAL);
       try {
         return await fn(conn);
       } finally {
-        await sql`pragma synchronous = FULL`.execute(conn);
+        await conn.executeQuery(SYNC_FULL);
       }
     });
   }

@@ -31,8 +31,16 @@ function b64url(input: Buffer | string): string {
   return Buffer.from(input).toString('base64url');
 }
 
+/** The encoded header per key id: the same bytes for every token a key signs (issue 7). */
+const encodedHeaders = new Map<string, string>();
+
 export function signAccessToken(claims: AccessTokenClaims, key: SigningKey): string {
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid }));
+  let header = encodedHeaders.get(key.kid);
+  if (header === undefined) {
+    header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid }));
+    if (encodedHeaders.size > 1000) encodedHeaders.clear();
+    encodedHeaders.set(key.kid, header);
+  }
   const payload = b64url(JSON.stringify(claims));
   const signature = createHmac('sha256', key.secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
