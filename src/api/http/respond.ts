@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { AppError, isAppError } from '../../errors/app-error.ts';
 import { contentTypeForErrors, renderError, type ApiFamily } from '../../errors/render.ts';
+import { duplicateNameErrorOf } from './duplicate-name-error.ts';
 import type { HandlerResult } from './route.ts';
 import { DEFAULT_VERSION } from './versions.ts';
 
@@ -24,10 +25,14 @@ export function sendResult(reply: FastifyReply, family: ApiFamily, version: stri
   return reply.send(JSON.stringify(result.body));
 }
 
-/** Renders any thrown value as the family's error; non-AppErrors become a generic 500. */
+/**
+ * Renders any thrown value as the family's error. A name-uniqueness violation from the database
+ * (a lost create race) is DUPLICATE_NAME, as when the service saw the clash itself; any other
+ * non-AppError becomes a generic 500.
+ */
 export function sendError(reply: FastifyReply, family: ApiFamily, err: unknown, requestId: string, version = DEFAULT_VERSION): FastifyReply {
-  const appError = isAppError(err) ? err : new AppError('INTERNAL', { cause: err });
-  if (!isAppError(err) || appError.status >= 500) {
+  const appError = isAppError(err) ? err : duplicateNameErrorOf(err) ?? new AppError('INTERNAL', { cause: err });
+  if (appError.status >= 500) {
     reply.log.error({ err, requestId }, 'request failed');
   } else {
     // Why a request was refused, for operators; never the cause (a JSON parse error quotes the body).
