@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { Database } from './database.ts';
 import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './dialects/capabilities.ts';
 import { registerWalSync, WalSync } from './wal-sync.ts';
@@ -43,7 +43,7 @@ export function openDatabase(opts: {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   const walSync = new WalSync(db, `${file}-wal`);
   registerWalSync(db, walSync);
   return {
@@ -54,6 +54,24 @@ export function openDatabase(opts: {
     },
   };
 }
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy
+ * timeout applies, instead of at the first write, where a second process holding it (the CLI's
+ * `keys rotate` on the same file, a second server during a restart) fails the transaction at once
+ * with SQLITE_BUSY(_SNAPSHOT) and the request with a 500. Within one process nothing changes:
+ * the single connection runs one transaction at a time anyway.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(BEGIN_IMMEDIATE);
+    };
+    return driver;
+  }
+}
+const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
 
 /** Distinct SQL texts kept prepared; the application has a few hundred query shapes at most. */
 const STATEMENT_CACHE_SIZE = 2000;
