@@ -62,7 +62,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const database = openDatabase({
-    dataDir: config.dataDir, databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir, databaseUrl: config.databaseUrl, checkpointInBackground: true,
     onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
   });
   await migrateToLatest(database.db as never, database.caps);

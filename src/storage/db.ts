@@ -6,6 +6,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseCon
 import type { Database } from './database.ts';
 import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './dialects/capabilities.ts';
 import { registerWalSync, WalSync } from './wal-sync.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 /** An open database: the typed Kysely handle plus what its engine can do. */
 export interface DatabaseHandle {
@@ -19,6 +20,8 @@ export interface DatabaseHandle {
 /** Opens SQLite (a WAL file under dataDir) or PostgreSQL (databaseUrl) behind one Kysely type. */
 export function openDatabase(opts: {
   dataDir: string; databaseUrl?: string | undefined; poolSize?: number; onPoolError?: (err: Error) => void;
+  /** SQLite: checkpoint the WAL on a background thread (the server; see wal-checkpointer.ts). */
+  checkpointInBackground?: boolean;
 }): DatabaseHandle {
   if (opts.databaseUrl) {
     // Keep BIGINT/NUMERIC counts as numbers (counts here stay far below 2^53).
@@ -46,9 +49,11 @@ export function openDatabase(opts: {
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   const walSync = new WalSync(db, `${file}-wal`);
   registerWalSync(db, walSync);
+  const checkpointer = opts.checkpointInBackground ? WalCheckpointer.start(sqlite, file) : undefined;
   return {
     db, caps: sqliteCapabilities,
     close: async () => {
+      await checkpointer?.stop();
       await walSync.close();
       await db.destroy();
     },
