@@ -81,9 +81,14 @@ export class WalCheckpointer {
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
+    // Referenced while stopping: a caller awaiting close() with nothing else on the event loop
+    // must not see the process exit under it with an unsettled promise (exit code 13).
+    worker.ref();
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage('stop');
-    await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, 2000); })]);
+    clearTimeout(timer);
     await worker.terminate().catch(() => undefined);
   }
 
