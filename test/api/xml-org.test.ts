@@ -55,6 +55,31 @@ describe('GET /api/org (spec §9.1, seed 001)', () => {
     }
   });
 
+  it('shows an org renamed or added in the database in the very next list (read per request, issue 7)', async () => {
+    const bob = await login(t.url, 'bob', 'acme', DEMO_PASSWORD);
+    const db = t.server.services.db;
+    await request(t.url, 'GET', '/api/org', { headers: { ...bearer(bob), ...XML36 } });
+    await db.updateTable('orgs').set({ name: 'acme & <co>', name_lower: 'acme & <co>' }).where('id', '=', orgIds.acme ?? '').execute();
+    try {
+      const renamed = await request(t.url, 'GET', '/api/org', { headers: { ...bearer(bob), ...XML36 } });
+      expect(renamed.text).toBe(`${DECL}<OrgList ${NS} href="${t.url}/api/org/" type="application/vnd.vmware.vcloud.orgList+xml">`
+        + `<Org href="${t.url}/api/org/${orgIds.acme}" type="application/vnd.vmware.vcloud.org+xml" name="acme &amp; &lt;co&gt;"/></OrgList>`);
+    } finally {
+      await db.updateTable('orgs').set({ name: 'acme', name_lower: 'acme' }).where('id', '=', orgIds.acme ?? '').execute();
+    }
+    const before = parser.parse((await request(t.url, 'GET', '/api/org', { headers: { ...bearer(adminAccess), ...XML36 } })).text).OrgList.Org as unknown[];
+    const { orgId } = await createTenantOrg(t.server.services, 'initech', []);
+    try {
+      const after = await request(t.url, 'GET', '/api/org', { headers: { ...bearer(adminAccess), ...XML36 } });
+      expect(parser.parse(after.text).OrgList.Org).toHaveLength(before.length + 1);
+      expect(after.text).toContain(`<Org href="${t.url}/api/org/${orgId}" type="application/vnd.vmware.vcloud.org+xml" name="initech"/>`);
+    } finally {
+      await db.deleteFrom('user_roles').where('org_id', '=', orgId).execute();
+      await db.deleteFrom('roles').where('org_id', '=', orgId).execute();
+      await db.deleteFrom('orgs').where('id', '=', orgId).execute();
+    }
+  });
+
   it('refuses a request without credentials with a 401 XML error', async () => {
     const res = await request(t.url, 'GET', '/api/org', { headers: XML36 });
     expect(res.status).toBe(401);

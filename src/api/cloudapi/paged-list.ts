@@ -1,7 +1,9 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { AppError } from '../../errors/app-error.ts';
 import { fiqlToWhere, parseFiql, type FiqlFieldMap } from '../../fiql/index.ts';
+import { preparedQuery } from '../../storage/prepared-query.ts';
 import type { HandlerResult, RequestContext } from '../http/route.ts';
+import type { Services } from '../http/services.ts';
 
 /** CloudAPI paging bounds (spec §5.1): page ≥ 1 (default 1), pageSize 0–128 (default 25). */
 export const MAX_PAGE_SIZE = 128;
@@ -32,6 +34,56 @@ export function readPageParams(query: RequestContext['query']): PageParams {
   };
 }
 
+/** Characters the URL standard's form serializer leaves as they are (and its parser reads back unchanged). */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+\/?$/;
+const PLAIN_PAIR = /^[A-Za-z0-9*._-]+=[A-Za-z0-9*._-]*$/;
+let originCache: { baseUrl: string; origin: string | null } | undefined;
+
+/** `scheme://host[:port]` of an http(s) base URL as `URL#href` writes it; null for anything else. */
+function originOf(baseUrl: string): string | null {
+  if (originCache?.baseUrl !== baseUrl) {
+    const u = new URL('/', baseUrl);
+    originCache = { baseUrl, origin: u.protocol === 'http:' || u.protocol === 'https:' ? u.href.slice(0, -1) : null };
+  }
+  return originCache.origin;
+}
+
+/**
+ * The page links' target without its `page` parameter, as a function of the page number: the
+ * request's path and its other query parameters, on the public origin. Requests whose path and
+ * query hold only characters URL serialisation leaves alone (every client's list call) are
+ * assembled as strings; anything else goes through `URL`, which normalises it (issue 7: two URL
+ * parses per link were a visible part of a token list's cost).
+ */
+function pageLinkTarget(reqUrl: string, baseUrl: string): (page: number) => string {
+  const q = reqUrl.indexOf('?');
+  const path = q === -1 ? reqUrl : reqUrl.slice(0, q);
+  const origin = originOf(baseUrl);
+  if (origin !== null && PLAIN_PATH.test(path)) {
+    let kept = '';
+    let plain = true;
+    if (q !== -1) {
+      for (const pair of reqUrl.slice(q + 1).split('&')) {
+        if (pair === '') continue;
+        if (!PLAIN_PAIR.test(pair)) { plain = false; break; }
+        if (!pair.startsWith('page=')) kept += `${pair}&`;
+      }
+    }
+    if (plain) return (n) => `${origin}${path}?${kept}page=${n}`;
+  }
+  const url = new URL(reqUrl, baseUrl);
+  return (n) => {
+    const target = new URL(url.pathname, baseUrl);
+    for (const [k, v] of url.searchParams) if (k !== 'page') target.searchParams.append(k, v);
+    target.searchParams.set('page', String(n));
+    return target.toString();
+  };
+}
+
+function pageLink(target: string, rel: string, model: string): string {
+  return `<${target}>;rel="${rel}";type="application/json";model="${model}"`;
+}
+
 /**
  * The paged envelope (spec §6.1): `values` always present; `Link rel="nextPage"` only when another
  * page exists (a nextPage on the last page loops the Go SDK forever).
@@ -39,20 +91,56 @@ export function readPageParams(query: RequestContext['query']): PageParams {
 export function pagedResult(ctx: RequestContext, values: unknown[], total: number, page: PageParams, model: string): HandlerResult {
   const pageCount = page.pageSize === 0 ? 0 : Math.ceil(total / page.pageSize);
   const links: string[] = [];
-  const linkFor = (n: number, rel: string): string => {
-    const url = new URL(ctx.req.url, ctx.baseUrl);
-    const target = new URL(url.pathname, ctx.baseUrl);
-    for (const [k, v] of url.searchParams) if (k !== 'page') target.searchParams.append(k, v);
-    target.searchParams.set('page', String(n));
-    return `<${target.toString()}>;rel="${rel}";type="application/json";model="${model}"`;
-  };
-  if (page.page < pageCount) links.push(linkFor(page.page + 1, 'nextPage'));
-  if (page.page > 1 && page.page <= pageCount + 1) links.push(linkFor(page.page - 1, 'previousPage'));
-  if (pageCount > 0) links.push(linkFor(pageCount, 'lastPage'));
+  if (pageCount > 0) {
+    const target = pageLinkTarget(ctx.req.url, ctx.baseUrl);
+    if (page.page < pageCount) links.push(pageLink(target(page.page + 1), 'nextPage', model));
+    if (page.page > 1 && page.page <= pageCount + 1) links.push(pageLink(target(page.page - 1), 'previousPage', model));
+    if (pageCount > 0) links.push(pageLink(target(pageCount), 'lastPage', model));
+  }
   return {
     body: { resultTotal: total, pageCount, page: page.page, pageSize: page.pageSize, associations: null, values },
     ...(links.length > 0 ? { headers: { link: links } } : {}),
   };
+}
+
+export interface PagedListSpec<O> {
+  /** FIQL selectors and sort keys → real SQL columns of the query. */
+  fields: FiqlFieldMap;
+  /** Column of the default order and the tie-breaker of every order. */
+  defaultSort: string;
+  model: string;
+  toWire: (row: O) => unknown;
+}
+
+/**
+ * One page of rows and the total. The page query runs first: a page that comes back short (and
+ * is not an empty page past the end) ends the list, so its total is known without the count
+ * query, the common case of a list that fits in one page (issue 7).
+ */
+async function loadPage<O>(page: PageParams, count: () => Promise<number>, rows: (pageSize: number, offset: number) => Promise<O[]>): Promise<{ rows: O[]; total: number }> {
+  if (page.pageSize === 0) return { rows: [], total: await count() };
+  const offset = (page.page - 1) * page.pageSize;
+  const found = await rows(page.pageSize, offset);
+  if (found.length < page.pageSize && (found.length > 0 || offset === 0)) return { rows: found, total: offset + found.length };
+  return { rows: found, total: await count() };
+}
+
+function countQuery<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>) {
+  return q.clearSelect().select(sql<number>`count(*)`.as('n')) as unknown as SelectQueryBuilder<DB, TB, { n: number }>;
+}
+
+/**
+ * The page's rows in order. LIMIT is a literal, never a bound parameter: SQLite (3.50) lets the
+ * planner read a bound LIMIT, which marks the statement for a full re-prepare on every execution
+ * (measured: 5 rows with `limit ?` took 2–5× as long as with `limit 25`). pageSize is a validated
+ * integer 1–128, so at most 128 statement texts per list; the offset stays a parameter.
+ */
+function pageQuery<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, sortColumn: string, desc: boolean, defaultSort: string, pageSize: number, offset: unknown) {
+  return q
+    .orderBy(sql.ref(sortColumn), desc ? 'desc' : 'asc')
+    .orderBy(sql.ref(defaultSort), 'asc')
+    .limit(sql.lit(pageSize))
+    .offset(offset as number);
 }
 
 /**
@@ -62,7 +150,7 @@ export function pagedResult(ctx: RequestContext, values: unknown[], total: numbe
 export async function runPagedList<DB, TB extends keyof DB, O>(
   ctx: RequestContext,
   query: SelectQueryBuilder<DB, TB, O>,
-  spec: { fields: FiqlFieldMap; defaultSort: string; model: string; toWire: (row: O) => unknown },
+  spec: PagedListSpec<O>,
 ): Promise<HandlerResult> {
   const page = readPageParams(ctx.query);
   const filter = single(ctx.query.filter, 'filter');
@@ -77,16 +165,57 @@ export async function runPagedList<DB, TB extends keyof DB, O>(
   if (sortKey !== undefined && !sortField) {
     throw new AppError('BAD_REQUEST', { message: `Cannot sort by ${sortKey.slice(0, 64)}. Sortable: ${Object.keys(spec.fields).join(', ')}.` });
   }
-  const countRow = await (q.clearSelect().select(sql<number>`count(*)`.as('n')) as unknown as SelectQueryBuilder<DB, TB, { n: number }>).executeTakeFirst();
-  const total = Number(countRow?.n ?? 0);
-  let rows: O[] = [];
-  if (page.pageSize > 0) {
-    rows = await q
-      .orderBy(sql.ref(sortField?.column ?? spec.defaultSort), sortDesc !== undefined ? 'desc' : 'asc')
-      .orderBy(sql.ref(spec.defaultSort), 'asc')
-      .limit(page.pageSize)
-      .offset((page.page - 1) * page.pageSize)
-      .execute();
-  }
+  const { rows, total } = await loadPage(
+    page,
+    async () => Number((await countQuery(q).executeTakeFirst())?.n ?? 0),
+    (pageSize, offset) => pageQuery(q, sortField?.column ?? spec.defaultSort, sortDesc !== undefined, spec.defaultSort, pageSize, offset).execute(),
+  );
   return pagedResult(ctx, rows.map(spec.toWire), total, page, spec.model);
+}
+
+type RowsOf<O> = (...args: readonly unknown[]) => Promise<O[]>;
+
+/**
+ * A list endpoint whose query shape is fixed and whose per-request values (`args`: ids of the
+ * caller, the org...) are only bound parameters. Without a filter or a sort, the count and page
+ * queries are built and compiled once per server and only executed per request (issue 7: building
+ * and compiling them cost more than running them); with a filter or a sort it is `runPagedList`.
+ * `build` must use each of its `arity` arguments as a bound value (see preparedQuery).
+ */
+export function preparedPagedList<O>(
+  arity: number,
+  // Any query shape: `build` owns its tables; only the row type matters here.
+  build: (services: Services, ...args: string[]) => SelectQueryBuilder<any, any, O>,
+  spec: PagedListSpec<O>,
+): (ctx: RequestContext, ...args: string[]) => Promise<HandlerResult> {
+  const compiled = new WeakMap<Services, { count: RowsOf<{ n: number }>; pages: Map<number, RowsOf<O>> }>();
+  const queriesOf = (services: Services) => {
+    let c = compiled.get(services);
+    if (!c) {
+      c = { count: preparedQuery(services.db, arity, (...p) => countQuery(build(services, ...p))), pages: new Map() };
+      compiled.set(services, c);
+    }
+    return c;
+  };
+  return async (ctx, ...args) => {
+    const { filter, sortAsc, sortDesc } = ctx.query;
+    if ((filter !== undefined && filter !== '') || sortAsc !== undefined || sortDesc !== undefined) {
+      return runPagedList(ctx, build(ctx.services, ...args), spec);
+    }
+    const page = readPageParams(ctx.query);
+    const queries = queriesOf(ctx.services);
+    const { rows, total } = await loadPage(
+      page,
+      async () => Number((await queries.count(...args))[0]?.n ?? 0),
+      (pageSize, offset) => {
+        let rowsOf = queries.pages.get(pageSize);
+        if (!rowsOf) {
+          rowsOf = preparedQuery(ctx.services.db, arity + 1, (...p) => pageQuery(build(ctx.services, ...p.slice(0, arity)), spec.defaultSort, false, spec.defaultSort, pageSize, p[arity]));
+          queries.pages.set(pageSize, rowsOf);
+        }
+        return rowsOf(...args, offset);
+      },
+    );
+    return pagedResult(ctx, rows.map(spec.toWire), total, page, spec.model);
+  };
 }

@@ -4,7 +4,8 @@ import { toUrn, uuidFromUrn } from '../../common/ids.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import type { FiqlFieldMap } from '../../fiql/index.ts';
 import { authed, defineRoutes, type AuthedContext } from '../http/route.ts';
-import { runPagedList } from './paged-list.ts';
+import type { Services } from '../http/services.ts';
+import { preparedPagedList, type PagedListSpec } from './paged-list.ts';
 
 const P = '/cloudapi/1.0.0/tokens';
 
@@ -38,6 +39,19 @@ export function tokenWire(t: { id: string; name: string; userName: string; userI
   };
 }
 
+type TokenRows = ReturnType<Services['apiTokens']['baseQuery']>;
+
+/** Live tokens with owner and org names, narrowed by `scope`, as the FIQL fields name them. */
+function tokenListQuery(s: Services, scope: (q: TokenRows) => TokenRows) {
+  return s.db.selectFrom(scope(s.apiTokens.baseQuery().where('t.revoked_at', 'is', null)).select(sql<string>`'REFRESH'`.as('type')).as('tk')).selectAll('tk');
+}
+
+const TOKEN_LIST: PagedListSpec<Parameters<typeof tokenWire>[0]> = { fields: TOKEN_FIELDS, defaultSort: 'tk.id', model: 'Tokens', toWire: tokenWire };
+/** The three visibility scopes of the list (spec §5.1), each compiled once (issue 7). */
+const listAllTokens = preparedPagedList(0, (s) => tokenListQuery(s, (q) => q), TOKEN_LIST);
+const listOrgTokens = preparedPagedList(1, (s, orgId) => tokenListQuery(s, (q) => q.where('t.org_id', '=', orgId)), TOKEN_LIST);
+const listOwnTokens = preparedPagedList(2, (s, userId, orgId) => tokenListQuery(s, (q) => q.where('t.user_id', '=', userId).where('t.org_id', '=', orgId)), TOKEN_LIST);
+
 function tokenIdParam(c: AuthedContext): string {
   const id = uuidFromUrn(c.params.id ?? '', 'token');
   // Spec §5.3: a malformed, unknown or invisible id is 403, never 404.
@@ -58,15 +72,10 @@ export const tokensRoutes = defineRoutes([
     handler: async (ctx) => {
       const c = authed(ctx);
       requireTokenRights(c);
-      const svc = c.services.apiTokens;
-      let base = svc.baseQuery().where('t.revoked_at', 'is', null);
-      if (svc.canManageAll(c.principal, c.org.orgId)) {
-        if (!(c.principal.isProvider && c.org.orgId === c.principal.orgId)) base = base.where('t.org_id', '=', c.org.orgId);
-      } else {
-        base = base.where('t.user_id', '=', c.principal.userId).where('t.org_id', '=', c.principal.orgId);
+      if (c.services.apiTokens.canManageAll(c.principal, c.org.orgId)) {
+        return c.principal.isProvider && c.org.orgId === c.principal.orgId ? listAllTokens(c) : listOrgTokens(c, c.org.orgId);
       }
-      const query = c.services.db.selectFrom(base.select(sql<string>`'REFRESH'`.as('type')).as('tk')).selectAll('tk');
-      return runPagedList(c, query, { fields: TOKEN_FIELDS, defaultSort: 'tk.id', model: 'Tokens', toWire: tokenWire });
+      return listOwnTokens(c, c.principal.userId, c.principal.orgId);
     },
   },
   {

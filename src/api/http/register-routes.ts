@@ -18,6 +18,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
     const key = `${route.method} ${route.path}`;
     if (seen.has(key)) throw new Error(`Route registered twice: ${key}`);
     seen.add(key);
+    const fixedVersion = route.family === 'oauth' || route.path === '/api/versions' ? '39.1' : undefined;
     app.route({
       method: route.method,
       url: route.path,
@@ -25,7 +26,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
         const requestId = String(req.id);
         let version: string | undefined;
         try {
-          version = route.family === 'oauth' || route.path === '/api/versions' ? '39.1' : negotiateVersion(req.headers.accept);
+          version = fixedVersion ?? versionFor(req.headers.accept);
           let principal: Principal | null = null;
           let org: OrgContext | null = null;
           if (route.auth === 'session') {
@@ -49,6 +50,26 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
       },
     });
   }
+}
+
+/** Accept header → negotiated version. A client sends the same Accept on every request. */
+const versionByAccept = new Map<string, string>();
+const VERSION_CACHE_SIZE = 64;
+
+/**
+ * negotiateVersion, remembered per Accept text (issue 7: splitting and matching the header was
+ * ~1 % of a bearer request). Only answers are kept (an unsupported version throws every time);
+ * the map is bounded, emptied when full.
+ */
+function versionFor(accept: string | string[] | undefined): string {
+  if (typeof accept !== 'string') return negotiateVersion(accept);
+  let version = versionByAccept.get(accept);
+  if (version === undefined) {
+    version = negotiateVersion(accept);
+    if (versionByAccept.size >= VERSION_CACHE_SIZE) versionByAccept.clear();
+    versionByAccept.set(accept, version);
+  }
+  return version;
 }
 
 /** Throws unless the route's handler allows the given methods (helper for 405s, unused paths). */

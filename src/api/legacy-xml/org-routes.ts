@@ -3,15 +3,34 @@ import { toUrn, uuidFromUrn } from '../../common/ids.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import { orgScopeFor } from '../../inventory/index.ts';
 import { authed, defineRoutes, type AuthedContext } from '../http/route.ts';
-import type { XmlNode } from '../http/xml.ts';
-import { MEDIA, hrefs, link, reference, vcloudRootAttributes, xmlBool, xmlResult } from './xml-wire.ts';
+import type { Services } from '../http/services.ts';
+import { preparedQuery } from '../../storage/prepared-query.ts';
+import { escapeXml, xmlDocument, type XmlNode } from '../http/xml.ts';
+import { MEDIA, hrefs, link, reference, vcloudRootAttributes, xmlBool, xmlResult, xmlTextResult } from './xml-wire.ts';
 
-/** Orgs the caller may see, by name (spec §9.1: sysadmin all, tenant its own). */
-async function visibleOrgs(c: AuthedContext) {
+type OrgListQueries = { all: () => Promise<OrgRef[]>; one: (orgId: string) => Promise<OrgRef[]> };
+type OrgRef = { id: string; name: string };
+const orgListQueries = new WeakMap<Services, OrgListQueries>();
+
+/** The list's two query shapes, built and compiled once per server (issue 7); values are bound per request. */
+function orgListQueriesOf(s: Services): OrgListQueries {
+  let q = orgListQueries.get(s);
+  if (!q) {
+    const orgs = () => s.db.selectFrom('orgs').select(['id', 'name']);
+    q = {
+      all: preparedQuery(s.db, 0, () => orgs().orderBy('name')),
+      one: preparedQuery(s.db, 1, (id) => orgs().where('id', '=', id).orderBy('name')),
+    };
+    orgListQueries.set(s, q);
+  }
+  return q;
+}
+
+/** Orgs the caller may see, by name (spec §9.1: sysadmin all, tenant its own). Read per request. */
+function visibleOrgs(c: AuthedContext): Promise<OrgRef[]> {
   const scope = orgScopeFor(c.principal, c.org.orgId);
-  let q = c.services.db.selectFrom('orgs').select(['id', 'name', 'display_name', 'description', 'is_enabled']);
-  if (scope.kind === 'org') q = q.where('id', '=', scope.orgId);
-  return q.orderBy('name').execute();
+  const queries = orgListQueriesOf(c.services);
+  return scope.kind === 'org' ? queries.one(scope.orgId) : queries.all();
 }
 
 /**
@@ -20,12 +39,28 @@ async function visibleOrgs(c: AuthedContext) {
  */
 async function orgListXml(c: AuthedContext) {
   const orgs = await visibleOrgs(c);
-  return xmlResult('OrgList', {
-    ...vcloudRootAttributes(),
-    '@_href': hrefs.orgList(c.baseUrl),
-    '@_type': MEDIA.orgList,
-    Org: orgs.map((o) => ({ '@_href': hrefs.org(c.baseUrl, o.id), '@_type': MEDIA.org, '@_name': o.name })),
-  }, MEDIA.orgList, c.version);
+  // What xmlDocument writes for { ...root attributes, href, type, Org: [{ href, type, name }] },
+  // spelled out: the root's attributes are the same on every request (issue 7).
+  const open = orgListOpenTag(c.baseUrl);
+  let xml = open;
+  if (orgs.length === 0) xml += '/>';
+  else {
+    xml += '>';
+    for (const o of orgs) xml += `<Org href="${escapeXml(hrefs.org(c.baseUrl, o.id))}" type="${MEDIA.org}" name="${escapeXml(o.name)}"/>`;
+    xml += '</OrgList>';
+  }
+  return xmlTextResult(xml, MEDIA.orgList, c.version);
+}
+
+let orgListOpen: { baseUrl: string; xml: string } | undefined;
+
+/** The declaration and the OrgList start tag without its closing `>` or `/>`, for one public origin. */
+function orgListOpenTag(baseUrl: string): string {
+  if (orgListOpen?.baseUrl !== baseUrl) {
+    const empty = xmlDocument('OrgList', { ...vcloudRootAttributes(), '@_href': hrefs.orgList(baseUrl), '@_type': MEDIA.orgList });
+    orgListOpen = { baseUrl, xml: empty.slice(0, -'/>'.length) };
+  }
+  return orgListOpen.xml;
 }
 
 /**

@@ -21,7 +21,11 @@ export const MEDIA = {
  * Clients ignore the extra prefixes; sending them keeps our documents byte-close to VCD's.
  */
 export function vcloudRootAttributes(): XmlNode {
-  return {
+  return ROOT_ATTRIBUTES;
+}
+
+/** Frozen: callers spread it into their root element. */
+const ROOT_ATTRIBUTES: XmlNode = Object.freeze({
     '@_xmlns': VCLOUD_NS,
     '@_xmlns:vmext': 'http://www.vmware.com/vcloud/extension/v1.5',
     '@_xmlns:ovf': 'http://schemas.dmtf.org/ovf/envelope/1',
@@ -31,8 +35,7 @@ export function vcloudRootAttributes(): XmlNode {
     '@_xmlns:vmw': 'http://www.vmware.com/schema/ovf',
     '@_xmlns:ovfenv': 'http://schemas.dmtf.org/ovf/environment/1',
     '@_xmlns:ns9': 'http://www.vmware.com/vcloud/versions',
-  };
-}
+});
 
 /**
  * An XML response. The Content-Type header carries the media type in lower case plus the
@@ -40,7 +43,12 @@ export function vcloudRootAttributes(): XmlNode {
  * while the document's own `type` attribute keeps the camel case (`orgList`).
  */
 export function xmlResult(root: string, body: XmlNode, mediaType: string, version: string, status = 200): HandlerResult {
-  return { status, body: xmlDocument(root, body), contentType: `${mediaType.toLowerCase()};version=${version}` };
+  return xmlTextResult(xmlDocument(root, body), mediaType, version, status);
+}
+
+/** An XML response whose document is already serialised. */
+export function xmlTextResult(xml: string, mediaType: string, version: string, status = 200): HandlerResult {
+  return { status, body: xml, contentType: `${mediaType.toLowerCase()};version=${version}` };
 }
 
 /** Absolute hrefs (spec §1.1, §1.2: XML hrefs carry the bare UUID; VMs and vApps use VCD's `vm-`/`vapp-` prefixes). */
