@@ -98,7 +98,7 @@ async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: s
   const seed = await seedBenchData(dataDir, seedOpts);
   log(`${label}: seeded in ${seed.seconds.toFixed(1)} s; starting the server`);
   const server = await startRealServer({ dataDir, nodeArgs });
-  log(`${label}: server pid ${server.handle.pid} at ${server.url}`);
+  log(`${label}: server pid ${server.handle.pid} at ${server.url} (${server.compiled ? 'compiled build, dist/server' : 'sources through tsx: dist/server missing or older than src'})`);
   return { dataDir, seed, server };
 }
 

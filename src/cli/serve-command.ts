@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { applyServerHeapDefaults } from './heap-defaults.ts';
 
 /** `opendirector serve [--demo]`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 export function registerServeCommand(program: Command): void {
@@ -8,6 +9,7 @@ export function registerServeCommand(program: Command): void {
     .option('--demo', 'seed a demo tenant with users, VDCs, vApps and about 50 VMs on first start')
     .addHelpText('after', '\nExample:\n  OPENDIRECTOR_PORT=8443 opendirector serve --demo\n')
     .action(async (opts: { demo?: boolean }) => {
+      applyServerHeapDefaults();
       // Loaded here, not at the top: the other commands start without the server's dependencies.
       const { loadConfig, ConfigError } = await import('../config/index.ts');
       const { createServer } = await import('../server.ts');
