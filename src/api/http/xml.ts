@@ -4,7 +4,8 @@ import { AppError } from '../../errors/app-error.ts';
 /** Namespace of the legacy XML API (spec §1.1). */
 export const VCLOUD_NS = 'http://www.vmware.com/vcloud/v1.5';
 
-const builder = new XMLBuilder({
+/** fast-xml-parser's builder options; the direct writer below produces exactly its output. */
+export const XML_BUILDER_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   suppressEmptyNode: true,
@@ -12,7 +13,9 @@ const builder = new XMLBuilder({
   suppressBooleanAttributes: false,
   format: false,
   processEntities: true,
-});
+} as const;
+
+const builder = new XMLBuilder(XML_BUILDER_OPTIONS);
 
 /** An XML element as fast-xml-parser's builder takes it: `@_x` keys are attributes. */
 export type XmlNode = { [key: string]: string | number | boolean | undefined | XmlNode | XmlNode[] | string[] };

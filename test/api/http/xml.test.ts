@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { XMLBuilder } from 'fast-xml-parser';
-import { escapeXml, xmlDocument, type XmlNode } from '../../../src/api/http/xml.ts';
+import { XML_BUILDER_OPTIONS, escapeXml, xmlDocument, type XmlNode } from '../../../src/api/http/xml.ts';
 
 /** The builder xmlDocument replaced on the hot path, with the same options (the reference). */
-const reference = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-  format: false,
-  processEntities: true,
-});
+const reference = new XMLBuilder(XML_BUILDER_OPTIONS);
 const DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const byReference = (root: string, body: XmlNode) => `${DECL}${reference.build({ [root]: body }) as string}`;
 
