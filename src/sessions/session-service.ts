@@ -64,8 +64,9 @@ interface SessionLookupRow {
  * Creates sessions, turns access tokens into principals, ends sessions. Interactive sessions are
  * rows in `sessions`; token-derived sessions have none (issue 7) and are checked against their
  * API token's row, owner and org instead. Every authentication re-reads those rows, so a
- * revocation, logout or disable on any cell holds on the very next request (issue 3, issue 6). Rights are cached per user and
- * invalidated by the database-wide RBAC version, also read on every request.
+ * revocation, logout or disable on any cell holds on the very next request (issue 3, issue 6).
+ * Rights are cached per user and invalidated by the database-wide RBAC version, also read on
+ * every request.
  */
 export class SessionService {
   private readonly rightsCache = new Map<string, RightsEntry>();
@@ -77,7 +78,7 @@ export class SessionService {
    * read on every request, so revocation, logout and disable hold at once on every cell.
    */
   private readonly verifiedTokens = new Map<string, VerifiedClaims>();
-  /** Sessions minted by API-token exchanges are group-committed with their audit events (issue 7). */
+  /** The audit events of API-token exchanges, group-committed (issue 7). */
   private readonly writer: GroupCommitWriter;
   /** The authentication lookup, compiled once (issue 7): by session id, and by legacy-token hash. */
   private readonly sessionById: (id: string) => Promise<SessionLookupRow[]>;
