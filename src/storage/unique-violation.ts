@@ -22,7 +22,7 @@ export interface UniqueViolation {
 /** A unique key of the schema (src/storage/migrations) that exists to keep names unique. */
 export interface NameUniqueKey {
   /** Protocol word for the object, for the client message ("a user with that name…"). */
-  readonly entity: 'organization' | 'role' | 'global role' | 'rights bundle' | 'user' | 'group';
+  readonly entity: 'organization' | 'role' | 'global role' | 'rights bundle' | 'user' | 'group' | 'API token';
   /** Whether the name is unique per org (true) or site-wide (false). */
   readonly perOrg: boolean;
   readonly table: string;
@@ -47,6 +47,8 @@ export const NAME_UNIQUE_KEYS: readonly NameUniqueKey[] = [
   { entity: 'rights bundle', perOrg: false, table: 'rights_bundles', columns: ['name'], constraint: 'rights_bundles_name_key' },
   { entity: 'user', perOrg: true, table: 'users', columns: ['org_id', 'username_lower'], constraint: 'users_org_username' },
   { entity: 'group', perOrg: true, table: 'groups', columns: ['org_id', 'name'], constraint: 'groups_org_name' },
+  // Live tokens of one user (a partial index: revoked tokens keep their names).
+  { entity: 'API token', perOrg: true, table: 'api_tokens', columns: ['org_id', 'user_id', 'name'], constraint: 'api_tokens_live_name' },
 ];
 
 /** PostgreSQL SQLSTATE unique_violation (primary keys report it too, under their own name). */

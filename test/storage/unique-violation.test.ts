@@ -32,6 +32,11 @@ const NAME_CLASHES: Record<string, () => [Row, Row]> = {
     const orgId = newId();
     return [nameRows.groups(orgId, 'ops'), nameRows.groups(orgId, 'ops')];
   },
+  api_tokens: () => {
+    const orgId = newId();
+    const userId = newId();
+    return [nameRows.api_tokens(orgId, userId, 'ci'), nameRows.api_tokens(orgId, userId, 'ci')];
+  },
 };
 
 /** Unique keys that are not names: a clash on any of them is a server bug (500). */
@@ -105,7 +110,8 @@ describe.each(engines)('unique violations on %s', (engine) => {
     const appError = duplicateNameErrorOf(err);
     expect(appError).toBeInstanceOf(AppError);
     expect(appError).toMatchObject({ code: 'DUPLICATE_NAME', status: 400 });
-    expect(appError!.message).toMatch(new RegExp(`^An? ${key.entity} with that name already exists${key.perOrg ? ' in this organization' : ''}\\.$`));
+    const where = key.entity === 'API token' ? ' among your live tokens' : key.perOrg ? ' in this organization' : '';
+    expect(appError!.message).toMatch(new RegExp(`^An? ${key.entity} with that name already exists${where}\\.$`));
   });
 
   it.each(Object.entries(OTHER_CLASHES))('reports a clash on %s as a unique violation but not as a name (stays a 500)', async (_what, c) => {

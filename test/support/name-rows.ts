@@ -22,4 +22,8 @@ export const nameRows = {
     totp_last_step: 0, totp_failures: 0, deployed_vm_quota: 0, stored_vm_quota: 0, created_at: AT,
   }),
   groups: (orgId: string, name: string): Row => ({ id: newId(), org_id: orgId, name, description: '', provider_type: 'LOCAL' }),
+  api_tokens: (orgId: string, userId: string, name: string, revokedAt: string | null = null): Row => ({
+    id: newId(), org_id: orgId, user_id: userId, name, secret_hash: null, created_at: AT, minted_at: null, last_used_at: null,
+    last_used_ip: null, revoked_at: revokedAt, revoked_by: null,
+  }),
 };

@@ -12,8 +12,9 @@ export function duplicateNameErrorOf(err: unknown): AppError | undefined {
   const violation = uniqueViolationOf(err);
   const key = violation ? nameUniqueKeyOf(violation) : undefined;
   if (!key) return undefined;
-  const article = /^[aeiou]/.test(key.entity) ? 'An' : 'A';
-  const where = key.perOrg ? ' in this organization' : '';
+  // By sound, not spelling: "a user", "an organization", "an API token".
+  const article = /^(?:[aeio]|API)/.test(key.entity) ? 'An' : 'A';
+  const where = key.entity === 'API token' ? ' among your live tokens' : key.perOrg ? ' in this organization' : '';
   return new AppError('DUPLICATE_NAME', {
     message: `${article} ${key.entity} with that name already exists${where}.`,
     detail: `lost a race on the unique key ${key.constraint} (${key.table})`,
