@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { engines } from '../support/database-engines.ts';
 import { bearer, request, type TestResponse } from '../support/http-client.ts';
 import { login, loginAdmin } from '../support/flows.ts';
-import { createTenant, TENANT_PASSWORD } from '../support/tenant.ts';
+import { createTenant, publishTokenRightsBundle, TENANT_PASSWORD } from '../support/tenant.ts';
 import { nameRows, type Row } from '../support/name-rows.ts';
 
 /**
@@ -21,12 +21,14 @@ const XML_37 = { accept: 'application/*+xml;version=37.0' };
 const USER_XML = 'application/vnd.vmware.admin.user+xml';
 const PASSWORD = 'racer-Passw0rd!';
 
-interface World { t: TestServer; acmeId: string; alice: string; admin: string }
+interface World { t: TestServer; acmeId: string; aliceId: string; alice: string; admin: string }
 
 /** One kind of create: how to send it, how to hold its name in the database, how to count it. */
 interface CreateCase {
   what: string;
-  family: 'cloudapi' | 'xml';
+  family: 'cloudapi' | 'xml' | 'oauth';
+  /** The winner's status: 201 for creates, 200 for an OAuth registration (spec §4.2). */
+  created?: number;
   table: keyof typeof nameRows;
   /** The column the name is stored in, as given (users: username). */
   column: string;
@@ -79,6 +81,11 @@ const CASES: CreateCase[] = [
     }),
     row: (w, name) => nameRows.users(w.acmeId, name),
   },
+  {
+    what: 'API token registration (OAuth)', family: 'oauth', created: 200, table: 'api_tokens', column: 'name', perOrg: true,
+    send: (w, name) => request(w.t.url, 'POST', '/oauth/tenant/acme/register', { headers: { ...bearer(w.alice), ...JSON_37 }, json: { client_name: name } }),
+    row: (w, name) => nameRows.api_tokens(w.acmeId, w.aliceId, name),
+  },
 ];
 
 /** Asserts one DUPLICATE_NAME refusal in the family's shape (spec §6.3, §9.4); returns its message. */
@@ -90,6 +97,11 @@ function expectDuplicateName(c: CreateCase, res: TestResponse): string {
     expect(m, res.text).not.toBeNull();
     return m![1]!;
   }
+  if (c.family === 'oauth') {
+    const body = res.json<{ minorErrorCode: string; message: string; error: string; error_description: string }>();
+    expect(body).toEqual({ minorErrorCode: 'DUPLICATE_NAME', message: expect.any(String), stackTrace: null, error: 'invalid_request', error_description: body.message });
+    return body.message;
+  }
   expect(res.headers.get('content-type')).toMatch(/^application\/json;version=37\.0/);
   const body = res.json<{ minorErrorCode: string; message: string; stackTrace: null }>();
   expect(body).toEqual({ minorErrorCode: 'DUPLICATE_NAME', message: expect.stringMatching(/^\[ \S+ \] /), stackTrace: null });
@@ -99,8 +111,9 @@ function expectDuplicateName(c: CreateCase, res: TestResponse): string {
 /** Asserts exactly one 201 and N-1 DUPLICATE_NAME (never a 500); returns the refusals' messages. */
 function expectOneWinner(c: CreateCase, responses: TestResponse[]): string[] {
   const statuses = responses.map((r) => r.status);
-  expect(statuses.filter((s) => s === 201), `statuses ${statuses.join(',')}`).toHaveLength(1);
-  return responses.filter((r) => r.status !== 201).map((r) => expectDuplicateName(c, r));
+  const created = c.created ?? 201;
+  expect(statuses.filter((s) => s === created), `statuses ${statuses.join(',')}`).toHaveLength(1);
+  return responses.filter((r) => r.status !== created).map((r) => expectDuplicateName(c, r));
 }
 
 async function countNamed(w: World, c: CreateCase, name: string): Promise<number> {
@@ -112,7 +125,10 @@ async function countNamed(w: World, c: CreateCase, name: string): Promise<number
 async function startWorld(engine: (typeof engines)[number]): Promise<World> {
   const t = await startTestServer({}, { engine });
   const acme = await createTenant(t.server.services.db, 'acme', { alice: 'Organization Administrator' });
-  return { t, acmeId: acme.orgId, alice: await login(t.url, 'alice', 'acme', TENANT_PASSWORD), admin: await loginAdmin(t.url) };
+  // Registration needs API Tokens: Manage, which the provider publishes to the tenant.
+  await publishTokenRightsBundle(t.server.services.db, acme.orgId);
+  const aliceId = (await t.server.services.db.selectFrom('users').select('id').where('org_id', '=', acme.orgId).where('username', '=', 'alice').executeTakeFirstOrThrow()).id;
+  return { t, acmeId: acme.orgId, aliceId, alice: await login(t.url, 'alice', 'acme', TENANT_PASSWORD), admin: await loginAdmin(t.url) };
 }
 
 describe.each(engines)('concurrent creates of one name on %s', (engine) => {
@@ -124,7 +140,7 @@ describe.each(engines)('concurrent creates of one name on %s', (engine) => {
     await w?.t.close();
   });
 
-  it.each(CASES.map((c) => [c.what, c] as const))(`answers ${N} identical %s creates with one 201 and DUPLICATE_NAME for the rest`, async (_what, c) => {
+  it.each(CASES.map((c) => [c.what, c] as const))(`answers ${N} identical %s creates with one winner (201, or 200 for a registration) and DUPLICATE_NAME for the rest`, async (_what, c) => {
     const name = `race-${c.table}-${c.family}`;
     const responses = await Promise.all(Array.from({ length: N }, () => c.send(w, name)));
     expect(expectOneWinner(c, responses)).toHaveLength(N - 1);
@@ -188,7 +204,7 @@ describe('creates that lose the race inside PostgreSQL', () => {
     const messages = expectOneWinner(c, await sent);
     // Every refusal came from the database, not from the service's own check (whose message quotes the name).
     expect(messages).toHaveLength(N - 1);
-    for (const m of messages) expect(m).toMatch(/^An? [a-z ]+ with that name already exists( in this organization)?\.$/);
+    for (const m of messages) expect(m).toMatch(/^An? [A-Za-z ]+ with that name already exists( in this organization| among your live tokens)?\.$/);
     expect(await countNamed(w, c, name)).toBe(1);
   });
 });
