@@ -47,6 +47,8 @@ export const NAME_UNIQUE_KEYS: readonly NameUniqueKey[] = [
   { entity: 'rights bundle', perOrg: false, table: 'rights_bundles', columns: ['name'], constraint: 'rights_bundles_name_key' },
   { entity: 'user', perOrg: true, table: 'users', columns: ['org_id', 'username_lower'], constraint: 'users_org_username' },
   { entity: 'group', perOrg: true, table: 'groups', columns: ['org_id', 'name'], constraint: 'groups_org_name' },
+  // Case-insensitive (an expression index: SQLite names the index, not the columns).
+  { entity: 'group', perOrg: true, table: 'groups', columns: ['org_id', 'lower(name)'], constraint: 'groups_org_name_lower' },
   // Live tokens of one user (a partial index: revoked tokens keep their names).
   { entity: 'API token', perOrg: true, table: 'api_tokens', columns: ['org_id', 'user_id', 'name'], constraint: 'api_tokens_live_name' },
 ];

@@ -4,6 +4,7 @@ import * as initial from './2026-11-23-0001-initial.ts';
 import * as rateLimitCounters from './2026-11-23-0601-rate-limit-counters.ts';
 import * as statelessTokenSessions from './2026-11-23-1201-stateless-token-sessions.ts';
 import * as apiTokenLiveNameUnique from './2026-11-23-1301-api-token-live-name-unique.ts';
+import * as groupNameCaseInsensitive from './2026-11-23-1401-group-name-case-insensitive.ts';
 
 export interface Migration {
   readonly name: string;
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { name: '2026-11-23-0601-rate-limit-counters', up: rateLimitCounters.up },
   { name: '2026-11-23-1201-stateless-token-sessions', up: statelessTokenSessions.up },
   { name: '2026-11-23-1301-api-token-live-name-unique', up: apiTokenLiveNameUnique.up },
+  { name: '2026-11-23-1401-group-name-case-insensitive', up: groupNameCaseInsensitive.up },
 ];
