@@ -22,9 +22,11 @@ export interface UniqueViolation {
 /** A unique key of the schema (src/storage/migrations) that exists to keep names unique. */
 export interface NameUniqueKey {
   /** Protocol word for the object, for the client message ("a user with that name…"). */
-  readonly entity: 'organization' | 'role' | 'global role' | 'rights bundle' | 'user' | 'group' | 'API token';
-  /** Whether the name is unique per org (true) or site-wide (false). */
+  readonly entity: 'organization' | 'role' | 'global role' | 'rights bundle' | 'user' | 'group' | 'API token' | 'VDC' | 'vApp' | 'VM';
+  /** Whether the name is unique per org or narrower (true) or site-wide (false). */
   readonly perOrg: boolean;
+  /** Where the name must be unique, as the client message says it ('' for site-wide). */
+  readonly within: string;
   readonly table: string;
   readonly columns: readonly string[];
   /**
@@ -41,16 +43,19 @@ export interface NameUniqueKey {
  * and all primary keys. A new unique name index needs a line here, or its race stays a 500.
  */
 export const NAME_UNIQUE_KEYS: readonly NameUniqueKey[] = [
-  { entity: 'organization', perOrg: false, table: 'orgs', columns: ['name_lower'], constraint: 'orgs_name_lower_key' },
-  { entity: 'role', perOrg: true, table: 'roles', columns: ['org_id', 'name'], constraint: 'roles_org_name' },
-  { entity: 'global role', perOrg: false, table: 'global_roles', columns: ['name'], constraint: 'global_roles_name_key' },
-  { entity: 'rights bundle', perOrg: false, table: 'rights_bundles', columns: ['name'], constraint: 'rights_bundles_name_key' },
-  { entity: 'user', perOrg: true, table: 'users', columns: ['org_id', 'username_lower'], constraint: 'users_org_username' },
-  { entity: 'group', perOrg: true, table: 'groups', columns: ['org_id', 'name'], constraint: 'groups_org_name' },
+  { entity: 'organization', perOrg: false, within: '', table: 'orgs', columns: ['name_lower'], constraint: 'orgs_name_lower_key' },
+  { entity: 'role', perOrg: true, within: ' in this organization', table: 'roles', columns: ['org_id', 'name'], constraint: 'roles_org_name' },
+  { entity: 'global role', perOrg: false, within: '', table: 'global_roles', columns: ['name'], constraint: 'global_roles_name_key' },
+  { entity: 'rights bundle', perOrg: false, within: '', table: 'rights_bundles', columns: ['name'], constraint: 'rights_bundles_name_key' },
+  { entity: 'user', perOrg: true, within: ' in this organization', table: 'users', columns: ['org_id', 'username_lower'], constraint: 'users_org_username' },
+  { entity: 'group', perOrg: true, within: ' in this organization', table: 'groups', columns: ['org_id', 'name'], constraint: 'groups_org_name' },
   // Case-insensitive (an expression index: SQLite names the index, not the columns).
-  { entity: 'group', perOrg: true, table: 'groups', columns: ['org_id', 'lower(name)'], constraint: 'groups_org_name_lower' },
+  { entity: 'group', perOrg: true, within: ' in this organization', table: 'groups', columns: ['org_id', 'lower(name)'], constraint: 'groups_org_name_lower' },
   // Live tokens of one user (a partial index: revoked tokens keep their names).
-  { entity: 'API token', perOrg: true, table: 'api_tokens', columns: ['org_id', 'user_id', 'name'], constraint: 'api_tokens_live_name' },
+  { entity: 'API token', perOrg: true, within: ' among your live tokens', table: 'api_tokens', columns: ['org_id', 'user_id', 'name'], constraint: 'api_tokens_live_name' },
+  { entity: 'VDC', perOrg: true, within: ' in this organization', table: 'vdcs', columns: ['org_id', 'name'], constraint: 'vdcs_org_name' },
+  { entity: 'vApp', perOrg: true, within: ' in this VDC', table: 'vapps', columns: ['vdc_id', 'name'], constraint: 'vapps_vdc_name' },
+  { entity: 'VM', perOrg: true, within: ' in this vApp', table: 'vms', columns: ['vapp_id', 'name'], constraint: 'vms_vapp_name' },
 ];
 
 /** PostgreSQL SQLSTATE unique_violation (primary keys report it too, under their own name). */

@@ -105,8 +105,8 @@ describe('GET /cloudapi/1.0.0/orgs/', () => {
     const vapp = newId();
     await db.insertInto('vdcs').values({ id: vdc, org_id: orgId, name: 'vdc1', description: '', is_enabled: 1, created_at: now }).execute();
     await db.insertInto('vapps').values({ id: vapp, org_id: orgId, vdc_id: vdc, name: 'app', status: 'POWERED_ON', owner_id: null, created_at: now }).execute();
-    for (const status of ['POWERED_ON', 'POWERED_ON', 'POWERED_OFF']) {
-      await db.insertInto('vms').values({ id: newId(), org_id: orgId, vapp_id: vapp, vdc_id: vdc, name: `vm-${status}`, status, guest_os: 'linux', cpu_count: 1, memory_mb: 512, owner_id: null, created_at: now }).execute();
+    for (const [i, status] of ['POWERED_ON', 'POWERED_ON', 'POWERED_OFF'].entries()) {
+      await db.insertInto('vms').values({ id: newId(), org_id: orgId, vapp_id: vapp, vdc_id: vdc, name: `vm-${i}-${status}`, status, guest_os: 'linux', cpu_count: 1, memory_mb: 512, owner_id: null, created_at: now }).execute();
     }
     const res = await provider.get(`${C}/orgs/urn:vcloud:org:${orgId}`);
     expect(res.json()).toMatchObject({ orgVdcCount: 1, vappCount: 1, runningVMCount: 2, userCount: 1 });

@@ -37,6 +37,18 @@ const NAME_CLASHES: Record<string, () => [Row, Row]> = {
     const orgId = newId();
     return [nameRows.groups(orgId, 'Ops'), nameRows.groups(orgId, 'ops')];
   },
+  vdcs_org_name: () => {
+    const orgId = newId();
+    return [nameRows.vdcs(orgId, 'Gold'), nameRows.vdcs(orgId, 'Gold')];
+  },
+  vapps_vdc_name: () => {
+    const vdcId = newId();
+    return [nameRows.vapps(vdcId, 'web'), nameRows.vapps(vdcId, 'web')];
+  },
+  vms_vapp_name: () => {
+    const vappId = newId();
+    return [nameRows.vms(vappId, 'web-01'), nameRows.vms(vappId, 'web-01')];
+  },
   api_tokens_live_name: () => {
     const orgId = newId();
     const userId = newId();
@@ -124,8 +136,7 @@ describe.each(engines)('unique violations on %s', (engine) => {
     const appError = duplicateNameErrorOf(err);
     expect(appError).toBeInstanceOf(AppError);
     expect(appError).toMatchObject({ code: 'DUPLICATE_NAME', status: 400 });
-    const where = key.entity === 'API token' ? ' among your live tokens' : key.perOrg ? ' in this organization' : '';
-    expect(appError!.message).toMatch(new RegExp(`^An? ${key.entity} with that name already exists${where}\\.$`));
+    expect(appError!.message).toBe(`${/^(?:[aeio]|API)/.test(key.entity) ? 'An' : 'A'} ${key.entity} with that name already exists${key.within}.`);
   });
 
   it.each(Object.entries(OTHER_CLASHES))('reports a clash on %s as a unique violation but not as a name (stays a 500)', async (_what, c) => {

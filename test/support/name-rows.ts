@@ -22,6 +22,12 @@ export const nameRows = {
     totp_last_step: 0, totp_failures: 0, deployed_vm_quota: 0, stored_vm_quota: 0, created_at: AT,
   }),
   groups: (orgId: string, name: string): Row => ({ id: newId(), org_id: orgId, name, description: '', provider_type: 'LOCAL' }),
+  vdcs: (orgId: string, name: string): Row => ({ id: newId(), org_id: orgId, name, description: '', is_enabled: 1, created_at: AT }),
+  vapps: (vdcId: string, name: string): Row => ({ id: newId(), org_id: 'org', vdc_id: vdcId, name, status: 'POWERED_OFF', owner_id: null, created_at: AT }),
+  vms: (vappId: string, name: string): Row => ({
+    id: newId(), org_id: 'org', vapp_id: vappId, vdc_id: 'vdc', name, status: 'POWERED_OFF', guest_os: 'other', cpu_count: 1,
+    memory_mb: 512, owner_id: null, created_at: AT,
+  }),
   api_tokens: (orgId: string, userId: string, name: string, revokedAt: string | null = null): Row => ({
     id: newId(), org_id: orgId, user_id: userId, name, secret_hash: null, created_at: AT, minted_at: null, last_used_at: null,
     last_used_ip: null, revoked_at: revokedAt, revoked_by: null,

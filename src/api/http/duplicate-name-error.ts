@@ -14,9 +14,8 @@ export function duplicateNameErrorOf(err: unknown): AppError | undefined {
   if (!key) return undefined;
   // By sound, not spelling: "a user", "an organization", "an API token".
   const article = /^(?:[aeio]|API)/.test(key.entity) ? 'An' : 'A';
-  const where = key.entity === 'API token' ? ' among your live tokens' : key.perOrg ? ' in this organization' : '';
   return new AppError('DUPLICATE_NAME', {
-    message: `${article} ${key.entity} with that name already exists${where}.`,
+    message: `${article} ${key.entity} with that name already exists${key.within}.`,
     detail: `lost a race on the unique key ${key.constraint} (${key.table})`,
     cause: err,
   });

@@ -5,6 +5,7 @@ import * as rateLimitCounters from './2026-11-23-0601-rate-limit-counters.ts';
 import * as statelessTokenSessions from './2026-11-23-1201-stateless-token-sessions.ts';
 import * as apiTokenLiveNameUnique from './2026-11-23-1301-api-token-live-name-unique.ts';
 import * as groupNameCaseInsensitive from './2026-11-23-1401-group-name-case-insensitive.ts';
+import * as inventoryNameUnique from './2026-11-23-1501-inventory-name-unique.ts';
 
 export interface Migration {
   readonly name: string;
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { name: '2026-11-23-1201-stateless-token-sessions', up: statelessTokenSessions.up },
   { name: '2026-11-23-1301-api-token-live-name-unique', up: apiTokenLiveNameUnique.up },
   { name: '2026-11-23-1401-group-name-case-insensitive', up: groupNameCaseInsensitive.up },
+  { name: '2026-11-23-1501-inventory-name-unique', up: inventoryNameUnique.up },
 ];
