@@ -95,7 +95,7 @@ export function pagedResult(ctx: RequestContext, values: unknown[], total: numbe
     const target = pageLinkTarget(ctx.req.url, ctx.baseUrl);
     if (page.page < pageCount) links.push(pageLink(target(page.page + 1), 'nextPage', model));
     if (page.page > 1 && page.page <= pageCount + 1) links.push(pageLink(target(page.page - 1), 'previousPage', model));
-    if (pageCount > 0) links.push(pageLink(target(pageCount), 'lastPage', model));
+    links.push(pageLink(target(pageCount), 'lastPage', model));
   }
   return {
     body: { resultTotal: total, pageCount, page: page.page, pageSize: page.pageSize, associations: null, values },

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { duplicateRenames } from './duplicate-renames.ts';
 
 /**
  * A user's live API tokens have distinct names (issue 3: register refuses a taken name), now also
@@ -15,18 +16,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const clashes = await d.selectFrom('api_tokens').select(['org_id', 'user_id', 'name'])
     .where('revoked_at', 'is', null).groupBy(['org_id', 'user_id', 'name']).having((eb) => eb.fn.countAll(), '>', 1).execute();
   for (const c of clashes) {
+    // The user's live tokens, oldest first: the oldest keeps the name.
     const live = await d.selectFrom('api_tokens').select(['id', 'name']).where('org_id', '=', c.org_id).where('user_id', '=', c.user_id)
-      .where('revoked_at', 'is', null).execute();
-    const taken = new Set(live.map((t) => t.name));
-    const same = await d.selectFrom('api_tokens').select('id').where('org_id', '=', c.org_id).where('user_id', '=', c.user_id)
-      .where('name', '=', c.name).where('revoked_at', 'is', null).orderBy('created_at').orderBy('id').execute();
-    let n = 2;
-    for (const t of same.slice(1)) {
-      while (taken.has(`${c.name} (${n})`)) n++;
-      const renamed = `${c.name} (${n})`;
-      taken.add(renamed);
-      await d.updateTable('api_tokens').set({ name: renamed }).where('id', '=', t.id).execute();
-    }
+      .where('revoked_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+    for (const r of duplicateRenames(live)) await d.updateTable('api_tokens').set({ name: r.name }).where('id', '=', r.id).execute();
   }
   await db.schema.createIndex('api_tokens_live_name').on('api_tokens').columns(['org_id', 'user_id', 'name']).unique()
     .where(sql.ref('revoked_at'), 'is', null).execute();

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { duplicateRenames } from './duplicate-renames.ts';
 
 /**
  * Group names are unique per org without regard to case, as the group service already checks
@@ -12,17 +13,11 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const d = db as unknown as Kysely<{ groups: { id: string; org_id: string; name: string } }>;
-  const clashes = await d.selectFrom('groups').select(['org_id', sql<string>`lower(name)`.as('lname')])
+  const clashes = await d.selectFrom('groups').select('org_id')
     .groupBy(['org_id', sql`lower(name)`]).having((eb) => eb.fn.countAll(), '>', 1).execute();
-  for (const c of clashes) {
-    const inOrg = await d.selectFrom('groups').select(['id', 'name']).where('org_id', '=', c.org_id).orderBy('id').execute();
-    const taken = new Set(inOrg.map((g) => g.name.toLowerCase()));
-    let n = 2;
-    for (const g of inOrg.filter((x) => x.name.toLowerCase() === c.lname).slice(1)) {
-      while (taken.has(`${c.lname} (${n})`)) n++;
-      taken.add(`${c.lname} (${n})`);
-      await d.updateTable('groups').set({ name: `${g.name} (${n})` }).where('id', '=', g.id).execute();
-    }
+  for (const orgId of new Set(clashes.map((c) => c.org_id))) {
+    const inOrg = await d.selectFrom('groups').select(['id', 'name']).where('org_id', '=', orgId).orderBy('id').execute();
+    for (const r of duplicateRenames(inOrg, (name) => name.toLowerCase())) await d.updateTable('groups').set({ name: r.name }).where('id', '=', r.id).execute();
   }
   await db.schema.createIndex('groups_org_name_lower').on('groups').unique().columns(['org_id']).expression(sql`lower(name)`).execute();
 }

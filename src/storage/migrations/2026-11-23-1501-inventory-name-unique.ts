@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { duplicateRenames } from './duplicate-renames.ts';
 
 /**
  * VDC names are unique per org, vApp names per VDC, VM names per vApp (what the inventory service
@@ -20,16 +21,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const key of KEYS) {
     const clashes = await d.selectFrom(key.table).select([key.scope, 'name'])
       .groupBy([key.scope, 'name']).having((eb) => eb.fn.countAll(), '>', 1).execute();
-    for (const c of clashes) {
-      const scopeId = (c as Record<string, string>)[key.scope]!;
+    for (const scopeId of new Set(clashes.map((c) => (c as Record<string, string>)[key.scope]!))) {
       const siblings = await d.selectFrom(key.table).select(['id', 'name']).where(key.scope, '=', scopeId).orderBy('id').execute();
-      const taken = new Set(siblings.map((s) => s.name));
-      let n = 2;
-      for (const s of siblings.filter((x) => x.name === c.name).slice(1)) {
-        while (taken.has(`${c.name} (${n})`)) n++;
-        taken.add(`${c.name} (${n})`);
-        await d.updateTable(key.table).set({ name: `${c.name} (${n})` }).where('id', '=', s.id).execute();
-      }
+      for (const r of duplicateRenames(siblings)) await d.updateTable(key.table).set({ name: r.name }).where('id', '=', r.id).execute();
     }
     await db.schema.createIndex(key.index).on(key.table).columns([key.scope, 'name']).unique().execute();
   }
