@@ -21,7 +21,7 @@ describe.each(engines)('health endpoints for load balancers on %s (issue 6)', (e
   it('answers live with 200 {"status":"ok"} and no credentials', async () => {
     const res = await request(t.url, 'GET', '/health/live');
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.json()).toEqual({ status: 'ok' });
   });
@@ -29,7 +29,7 @@ describe.each(engines)('health endpoints for load balancers on %s (issue 6)', (e
   it('answers ready with 200 and every check ok once started', async () => {
     const res = await request(t.url, 'GET', '/health/ready', { headers: { accept: '*/*' } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.json()).toEqual(READY);
   });
 

@@ -22,7 +22,18 @@ export function sendResult(reply: FastifyReply, family: ApiFamily, version: stri
     return reply.send(result.body);
   }
   reply.header('content-type', result.contentType ?? (family === 'oauth' ? 'application/json' : `application/json;version=${version}`));
-  return reply.send(JSON.stringify(result.body));
+  return reply.send(jsonPayload(JSON.stringify(result.body)));
+}
+
+/**
+ * JSON text as the bytes to send. Fastify re-serialises the Content-Type of a JSON *string*
+ * payload (5.12: `application/json;version=37.0` becomes `application/json; version="37.0";
+ * charset=utf-8`) and appends a charset; a Buffer is sent with the header exactly as set, which is
+ * what the wire spec (§1.4: `application/json;version=37.0`; §6: `application/json`) shows. JSON
+ * is UTF-8 by definition (RFC 8259 §8.1), so the charset parameter adds nothing.
+ */
+function jsonPayload(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
 }
 
 /**
@@ -40,8 +51,9 @@ export function sendError(reply: FastifyReply, family: ApiFamily, err: unknown, 
   }
   if (appError.headers) for (const [k, v] of Object.entries(appError.headers)) reply.header(k, v);
   if (appError.status === 401 && family === 'xml') reply.header('www-authenticate', 'Bearer realm="vcloud"');
+  const body = renderError(family, appError, requestId);
   return reply
     .code(appError.status)
     .header('content-type', contentTypeForErrors(family, version))
-    .send(renderError(family, appError, requestId));
+    .send(family === 'xml' ? body : jsonPayload(body));
 }
