@@ -7,6 +7,7 @@ import type { Database } from './database.ts';
 import { postgresCapabilities, sqliteCapabilities, type DialectCapabilities } from './dialects/capabilities.ts';
 import { registerWalSync, WalSync } from './wal-sync.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
+import { registerSnapshotReader, SnapshotReader } from './snapshot-reader.ts';
 
 /** An open database: the typed Kysely handle plus what its engine can do. */
 export interface DatabaseHandle {
@@ -49,12 +50,15 @@ export function openDatabase(opts: {
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   const walSync = new WalSync(db, `${file}-wal`);
   registerWalSync(db, walSync);
+  const reader = SnapshotReader.open(file);
+  registerSnapshotReader(db, reader);
   const checkpointer = opts.checkpointInBackground ? WalCheckpointer.start(sqlite, file) : undefined;
   return {
     db, caps: sqliteCapabilities,
     close: async () => {
       await checkpointer?.stop();
       await walSync.close();
+      reader.close();
       await db.destroy();
     },
   };

@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
+import { snapshotReaderOf } from './snapshot-reader.ts';
 
 /**
  * A query built and compiled once, executed many times with new parameter values (issue 7).
@@ -10,6 +11,9 @@ import type { CompiledQuery, Kysely } from 'kysely';
  * `build` receives one placeholder value per argument and must use each exactly where the
  * argument goes (as a bound value, e.g. in `where`); the placeholders are then located among the
  * compiled parameters and replaced on each call.
+ *
+ * Only reads: on the embedded SQLite database they run on its snapshot reader (a second
+ * connection, see snapshot-reader.ts), which refuses anything else.
  */
 export function preparedQuery<DB, Row>(
   db: Kysely<DB>,
@@ -26,10 +30,12 @@ export function preparedQuery<DB, Row>(
     }
     return { query, slots };
   };
+  const reader = snapshotReaderOf(db);
   return async (...args: readonly unknown[]): Promise<Row[]> => {
     compiled ??= compile();
     const { query, slots } = compiled;
     const parameters = query.parameters.map((p, i) => (slots[i]! >= 0 ? args[slots[i]!] : p));
+    if (reader) return reader.all<Row>(query.sql, parameters);
     const result = await db.executeQuery<Row>({ ...query, parameters });
     return result.rows;
   };
