@@ -100,7 +100,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   if (config.tlsCertFile && config.tlsKeyFile) https = { cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
-  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex });
+  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustedProxyListSchema } from './trusted-proxy-list.ts';
 
 /**
  * Every option OpenDirector reads, with its environment variable, type, default and a
@@ -79,6 +80,11 @@ export const configOptions = {
     env: 'OPENDIRECTOR_ALLOW_INSECURE_BIND',
     doc: 'Set to true to listen on a non-loopback address without TLS (behind a TLS proxy).',
     schema: z.stringbool().default(false),
+  },
+  trustedProxies: {
+    env: 'OPENDIRECTOR_TRUSTED_PROXIES',
+    doc: 'Comma-separated proxies (IPs, CIDR ranges, loopback, linklocal, uniquelocal) whose X-Forwarded-For gives the client address; unset trusts none.',
+    schema: trustedProxyListSchema,
   },
   rateLimitPerMinute: {
     env: 'OPENDIRECTOR_RATE_LIMIT_FAILURES_PER_MINUTE',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../../errors/app-error.ts';
 import { parseXmlBody } from './xml.ts';
@@ -28,12 +28,20 @@ export function createHttpApp(opts: {
   https?: { cert: Buffer; key: Buffer };
   /** Serves the web portal's index.html for GET/HEAD outside the API families (SPA routing, issue 4). */
   portalFallback?: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  /** Validated entries of OPENDIRECTOR_TRUSTED_PROXIES (addresses, CIDR ranges, proxy-addr keywords). */
+  trustedProxies?: readonly string[];
 }): FastifyInstance {
   const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    // No per-request log lines (request ids are in the error lines themselves, respond.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
+    // req.ip (rate-limit keys, audit clientIpAddress, token lastUsedIp) is the socket address,
+    // or with trusted proxies the right-most X-Forwarded-For entry not sent by one of them
+    // (proxy-addr walks from the socket leftwards while the hop is trusted): what lies further
+    // left is whatever the client wrote. With trust set Fastify also believes X-Forwarded-Host
+    // and -Proto from those hops; nothing reads request.host/protocol (hrefs come from publicUrl).
+    trustProxy: opts.trustedProxies && opts.trustedProxies.length > 0 ? [...opts.trustedProxies] : false,
     genReqId: (req) => requestIdFor(req.headers['x-vmware-vcloud-client-request-id']),
     // A path that is not valid percent-encoded UTF-8 (`/api/vApp/%E0%80%80`) fails before any
     // route or hook: answer it in the family's error shape too, not Fastify's own (issue 8).

@@ -6,6 +6,7 @@ import type { Services } from './services.ts';
 import { authenticate, authorize, resolveOrgContext } from './route-guard.ts';
 import { sendError, sendResult } from './respond.ts';
 import { negotiateVersion } from './versions.ts';
+import { clientAddressOf } from './client-address.ts';
 
 /**
  * Turns route specs into Fastify routes. Each request runs the steps of docs/lifecycle.md in
@@ -40,7 +41,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
             query: (req.query ?? {}) as Record<string, string | string[] | undefined>,
             body: req.body,
             rawBody: (req as FastifyRequest & { rawBodyText?: string }).rawBodyText,
-            clientIp: req.ip,
+            clientIp: clientAddressOf(req.ip),
           };
           const result = await route.handler(ctx);
           return sendResult(reply, route.family, version, result);
