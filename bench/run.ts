@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBaselineServer } from './baseline-server.ts';
+import { startBaselineServer, type ResponseShape } from './baseline-server.ts';
 import { runLoad } from './load.ts';
 import type { LoadResult, LoadSpec } from './load-spec.ts';
 import { prepareDataDir, seedBenchData, type SeedResult } from './seed.ts';
@@ -91,6 +91,33 @@ async function probe(url: string, p: string, headers: Record<string, string>): P
   return { status: res.status, bytes: body.byteLength };
 }
 
+/** Headers the HTTP layer sets per response or per connection; the replay gets its own. */
+const PER_RESPONSE_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+
+async function captureShape(url: string, p: string, init: RequestInit & { method: 'GET' | 'POST' }): Promise<ResponseShape> {
+  const res = await fetch(`${url}${p}`, init);
+  const body = await res.text();
+  if (res.status < 200 || res.status >= 300) throw new Error(`${init.method} ${p} answered ${res.status}: ${body.slice(0, 300)}`);
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => { if (!PER_RESPONSE_HEADERS.has(k)) headers[k] = v; });
+  return { method: init.method, status: res.status, headers, body };
+}
+
+/**
+ * One real response per measured endpoint, for the baseline server to replay (the "same response"
+ * floors): what node and Fastify alone cost for a request and response of exactly that shape.
+ */
+async function captureShapes(url: string, seed: SeedResult): Promise<Record<string, ResponseShape>> {
+  const spec = grantSpec(url, seed);
+  const grant = await captureShape(url, spec.path, { method: 'POST', headers: spec.headers, body: `grant_type=refresh_token&refresh_token=${seed.loadTokens[0]!}` });
+  const access = (JSON.parse(grant.body) as { access_token: string }).access_token;
+  const shapes: Record<string, ResponseShape> = { grant };
+  for (const ep of BEARER_ENDPOINTS) {
+    shapes[ep.key] = await captureShape(url, ep.path, { method: 'GET', headers: { accept: ep.accept, authorization: `Bearer ${access}` } });
+  }
+  return shapes;
+}
+
 async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: string[]) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `od-bench-${label}-`));
   log(`${label}: preparing ${dataDir} (migrations, bootstrap) and seeding ${seedOpts.tokens.toLocaleString('en')} tokens`);
@@ -123,11 +150,21 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { mode: quick ? 'quick' : 'full', machine: m, settings: { ...P, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS } };
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const baseline = await startBaselineServer();
-    cleanups.push(() => baseline.handle.stop());
-    const baseSpec: LoadSpec = { url: baseline.url, method: 'GET', path: '/', headers: {}, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup };
     const a = await seededServer('1k', SEED_1K, nodeArgs);
     cleanups.push(async () => { await a.server.handle.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); });
+    const shapesFile = path.join(a.dataDir, 'response-shapes.json');
+    fs.writeFileSync(shapesFile, JSON.stringify(await captureShapes(a.server.url, a.seed)));
+    const baseline = await startBaselineServer(shapesFile);
+    cleanups.push(() => baseline.handle.stop());
+    const baseSpec: LoadSpec = { url: baseline.url, method: 'GET', path: '/', headers: {}, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup };
+    /** The same load against the baseline server replaying the endpoint's captured response. */
+    const floorSpec = (spec: LoadSpec, shape: string): LoadSpec => ({ ...spec, url: baseline.url, path: `/shape/${shape}` });
+    const floors: Record<string, LoadResult[]> = {};
+    const measureFloor = async (key: string, spec: LoadSpec, label: string) => {
+      const r = await runLoad(floorSpec(spec, key), baseline.handle.pid);
+      (floors[key] ??= []).push(r);
+      log(`floor for ${label} (bare Fastify replaying its response): ${Math.round(r.okPerSec)}/s${cpuNote(r)}`);
+    };
     let b: Awaited<ReturnType<typeof seededServer>> | undefined;
     if (runs('million')) {
       b = await seededServer('1m', SEED_1M, nodeArgs);
@@ -146,6 +183,7 @@ async function main(): Promise<void> {
         if (runs('grants') || b) {
           grants1k.push(await runLoad(grantSpec(a.server.url, a.seed), a.server.handle.pid));
           log(`grants (1k tokens) round ${round + 1}: ${Math.round(grants1k.at(-1)!.okPerSec)}/s ${JSON.stringify(grants1k.at(-1)!.statusCodes)}${cpuNote(grants1k.at(-1)!)}`);
+          if (runs('grants')) await measureFloor('grant', grantSpec(a.server.url, a.seed), 'grants');
         }
         if (b) {
           grants1m.push(await runLoad(grantSpec(b.server.url, b.seed), b.server.handle.pid));
@@ -168,6 +206,7 @@ async function main(): Promise<void> {
         }
         bearer[ep.key]!.peak = await runLoad(bearerSpec(a.server.url, ep, accessTokens), a.server.handle.pid);
         log(`${ep.label}: ${Math.round(bearer[ep.key]!.peak!.okPerSec)} req/s ${JSON.stringify(bearer[ep.key]!.peak!.statusCodes)}${cpuNote(bearer[ep.key]!.peak!)}`);
+        if (runs('bearer')) await measureFloor(ep.key, bearerSpec(a.server.url, ep, accessTokens), ep.label);
       }
     }
     const grantPeak = grants1k.length ? mean(grants1k.map((r) => r.okPerSec)) : undefined;
@@ -210,6 +249,7 @@ async function main(): Promise<void> {
     }
     const baselineRate = mean(baselineRuns.map((r) => r.okPerSec));
 
+    const oursFor: Record<string, LoadResult[]> = { grant: grants1k, ...Object.fromEntries(Object.entries(bearer).map(([k, v]) => [k, v.peak ? [v.peak] : []])) };
     const grant1mRate = grants1m.length ? mean(grants1m.map((r) => r.okPerSec)) : undefined;
     const results = {
       baseline: { okPerSec: Math.round(baselineRate), cpuUs: meanCpu(baselineRuns), runs: baselineRuns.map(summary) },
@@ -226,6 +266,11 @@ async function main(): Promise<void> {
         okPerSec: Math.round(grant1mRate), ratioToBaseline: grant1mRate / baselineRate, cpuUs: meanCpu(grants1m),
         ratioTo1k: grantPeak ? grant1mRate / grantPeak : null, runs: grants1m.map(summary), seedSeconds: b?.seed.seconds,
       },
+      floors: Object.fromEntries(Object.entries(floors).map(([k, rs]) => {
+        const rate = mean(rs.map((r) => r.okPerSec));
+        const ours = oursFor[k]?.length ? mean(oursFor[k]!.map((r) => r.okPerSec)) : null;
+        return [k, { okPerSec: Math.round(rate), ratio: rate / baselineRate, cpuUs: meanCpu(rs), oursToFloor: ours === null ? null : ours / rate, runs: rs.map(summary) }];
+      })),
       peakRssMb: {
         server1kAfterTokenLoad: rssAfterTokenLoadKb === null ? null : Math.round(rssAfterTokenLoadKb / 1024),
         server1m: rss1mKb === null ? null : Math.round(rss1mKb / 1024),
@@ -252,6 +297,7 @@ type Results = {
   halfRate: Record<string, { rate: number; ours: { p50Us: number; p99Us: number }; baseline: { p50Us: number; p99Us: number }; p99Ratio: number }>;
   login: { okPerSec: number; perCore: number } | null;
   grants1m: { okPerSec: number; ratioTo1k: number | null; cpuUs: number | null } | null;
+  floors: Record<string, { okPerSec: number; ratio: number; cpuUs: number | null; oursToFloor: number | null }>;
   peakRssMb: { server1kAfterTokenLoad: number | null; server1m: number | null; server1kAfterLogins: number | null };
 };
 
@@ -267,7 +313,13 @@ function tableRows(r: Results, nproc: number): Row[] {
     if (x.okPerSec === undefined || x.ratio === undefined) rows.push({ measure: `Bearer ${ep.label}`, value: `answers ${x.probe.status}`, ratio: 'n/a', target: '≥ 80 %', met: 'not measured' });
     else rows.push({ measure: `Bearer ${ep.label}`, value: `${x.okPerSec} req/s${cpu(x.cpuUs)}`, ratio: pct(x.ratio), target: '≥ 80 %', met: x.ratio >= 0.8 ? 'yes' : 'no' });
   }
-  const labels: Record<string, string> = { grants: 'grants', apiOrg: 'GET /api/org', tokensList: 'GET /cloudapi/1.0.0/tokens/' };
+  const labels: Record<string, string> = { grants: 'grants', grant: 'grant', apiOrg: 'GET /api/org', tokensList: 'GET /cloudapi/1.0.0/tokens/' };
+  for (const [k, f] of Object.entries(r.floors)) {
+    rows.push({
+      measure: `Floor: bare Fastify replaying the ${labels[k] ?? k} response (same request)`, value: `${f.okPerSec} req/s${cpu(f.cpuUs)}`,
+      ratio: `${pct(f.ratio)}${f.oursToFloor === null ? '' : `; ours = ${pct(f.oursToFloor)} of this floor`}`, target: '(info)', met: '',
+    });
+  }
   for (const [k, v] of Object.entries(r.halfRate)) {
     rows.push({
       measure: `p50 / p99 at half peak (${v.rate}/s): ${labels[k] ?? k}`, value: `${ms(v.ours.p50Us)} / ${ms(v.ours.p99Us)}`,
