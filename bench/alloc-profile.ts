@@ -1,12 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import inspector from 'node:inspector/promises';
-import { loadConfig } from '../src/config/index.ts';
-import { createServer } from '../src/server.ts';
-import { BENCH_ORG, prepareDataDir, seedBenchData } from './seed.ts';
-import { BENCH_ADMIN_PASSWORD } from './start-server.ts';
+import { seededInProcessServer } from './in-process-server.ts';
 import { runLoad } from './load.ts';
+import { exchangeOnce, GRANT_HEADERS, grantBody } from './response-shapes.ts';
 import type { LoadSpec } from './load-spec.ts';
 
 /**
@@ -18,22 +13,14 @@ import type { LoadSpec } from './load-spec.ts';
  */
 const kind = process.argv[2] ?? 'grant';
 if (!['grant', 'org', 'tokens'].includes(kind)) throw new Error(`usage: alloc-profile.ts [grant|org|tokens], not ${kind}`);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'od-alloc-'));
-await prepareDataDir(dataDir);
-const seed = await seedBenchData(dataDir, { tokens: 1000, users: 200, loadTokens: 1000, totpUsers: 0 });
-const server = await createServer(loadConfig({ OPENDIRECTOR_DATA_DIR: dataDir, OPENDIRECTOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, OPENDIRECTOR_LOG_LEVEL: 'warn', OPENDIRECTOR_PORT: '0' }));
-await server.listen();
+const { server, seed, close } = await seededInProcessServer({ prefix: 'od-alloc-', listen: true });
 const url = server.baseUrl();
-const body = (t: string) => `grant_type=refresh_token&refresh_token=${t}`;
 let spec: LoadSpec;
 if (kind === 'grant') {
-  spec = { url, method: 'POST', path: `/oauth/tenant/${BENCH_ORG}/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, connections: 10, durationSec: 5, warmupSec: 2, rotate: { kind: 'body', values: seed.loadTokens.map(body) } };
+  spec = { url, method: 'POST', path: `/oauth/tenant/${seed.org}/token`, headers: { ...GRANT_HEADERS }, connections: 10, durationSec: 5, warmupSec: 2, rotate: { kind: 'body', values: seed.loadTokens.map(grantBody) } };
 } else {
   const access: string[] = [];
-  for (let i = 0; i < 200; i++) {
-    const r = await fetch(`${url}/oauth/tenant/${BENCH_ORG}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(seed.loadTokens[i]!) });
-    access.push(((await r.json()) as { access_token: string }).access_token);
-  }
+  for (let i = 0; i < 200; i++) access.push(await exchangeOnce(url, seed.org, seed.loadTokens[i]!));
   const p = kind === 'org' ? '/api/org' : '/cloudapi/1.0.0/tokens/';
   spec = { url, method: 'GET', path: p, headers: { accept: kind === 'org' ? 'application/*+xml;version=37.0' : 'application/json;version=37.0' }, connections: 10, durationSec: 5, warmupSec: 2, rotate: { kind: 'header', name: 'authorization', values: access.map((a) => `Bearer ${a}`) } };
 }
@@ -58,5 +45,4 @@ const walk = (n: { selfSize: number; callFrame: { functionName: string; url: str
 walk(profile.head);
 console.log(`allocated ≈ ${(sum / total / 1024).toFixed(1)} KB per response`);
 for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${(v / total).toFixed(0).padStart(7)} B  ${k}`);
-await server.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
+await close();

@@ -2,14 +2,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config/index.ts';
-import { createServer } from '../src/server.ts';
 import { startBaselineServer, type ResponseShape } from './baseline-server.ts';
 import { freePort, spawnUntilReady } from './child.ts';
 import { runLoad } from './load.ts';
 import type { LoadSpec } from './load-spec.ts';
-import { BENCH_ORG, prepareDataDir, seedBenchData } from './seed.ts';
-import { BENCH_ADMIN_PASSWORD } from './start-server.ts';
+import { seededInProcessServer } from './in-process-server.ts';
+import { captureShapes, GRANT_HEADERS, grantBody } from './response-shapes.ts';
 
 /**
  * How fast can any Node HTTP server answer our endpoints' exact requests and responses? (issue 7)
@@ -46,28 +44,14 @@ if (process.argv[2] === '--raw-server') {
 }
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'od-floors-'));
-  await prepareDataDir(dataDir);
-  const seed = await seedBenchData(dataDir, { tokens: 1000, users: 200, loadTokens: 1000, totpUsers: 0 });
-  const server = await createServer(loadConfig({ OPENDIRECTOR_DATA_DIR: dataDir, OPENDIRECTOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, OPENDIRECTOR_LOG_LEVEL: 'warn', OPENDIRECTOR_PORT: '0' }));
-  await server.listen();
-  const url = server.baseUrl();
-  const grantHeaders = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  const capture = async (p: string, init: RequestInit & { method: 'GET' | 'POST' }): Promise<ResponseShape> => {
-    const res = await fetch(`${url}${p}`, init);
-    const body = await res.text();
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => { if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(k)) headers[k] = v; });
-    return { method: init.method, status: res.status, headers, body };
-  };
-  const grant = await capture(`/oauth/tenant/${BENCH_ORG}/token`, { method: 'POST', headers: grantHeaders, body: `grant_type=refresh_token&refresh_token=${seed.loadTokens[0]!}` });
-  const access = (JSON.parse(grant.body) as { access_token: string }).access_token;
-  const shapes: Record<string, ResponseShape> = {
-    grant,
-    apiOrg: await capture('/api/org', { method: 'GET', headers: { accept: 'application/*+xml;version=37.0', authorization: `Bearer ${access}` } }),
-    tokensList: await capture('/cloudapi/1.0.0/tokens/', { method: 'GET', headers: { accept: 'application/json;version=37.0', authorization: `Bearer ${access}` } }),
-  };
-  await server.close();
+  const { server, seed, close } = await seededInProcessServer({ prefix: 'od-floors-', listen: true });
+  const endpoints = [
+    { key: 'apiOrg', path: '/api/org', accept: 'application/*+xml;version=37.0' },
+    { key: 'tokensList', path: '/cloudapi/1.0.0/tokens/', accept: 'application/json;version=37.0' },
+  ];
+  const { shapes, accessToken: access } = await captureShapes(server.baseUrl(), seed.org, seed.loadTokens[0]!, endpoints);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'od-floors-shapes-'));
+  await close();
   const shapesFile = path.join(dataDir, 'shapes.json');
   fs.writeFileSync(shapesFile, JSON.stringify(shapes));
   const fastify = await startBaselineServer(shapesFile);
@@ -80,7 +64,7 @@ async function main(): Promise<void> {
   const base = { connections: 10, durationSec: seconds, warmupSec: 1 };
   const specs: Record<string, (u: string) => LoadSpec> = {
     'empty 204': (u) => ({ ...base, url: u, method: 'GET', path: '/', headers: {} }),
-    grant: (u) => ({ ...base, url: u, method: 'POST', path: '/shape/grant', headers: grantHeaders, rotate: { kind: 'body', values: seed.loadTokens.map((t) => `grant_type=refresh_token&refresh_token=${t}`) } }),
+    grant: (u) => ({ ...base, url: u, method: 'POST', path: '/shape/grant', headers: { ...GRANT_HEADERS }, rotate: { kind: 'body', values: seed.loadTokens.map(grantBody) } }),
     apiOrg: (u) => ({ ...base, url: u, method: 'GET', path: '/shape/apiOrg', headers: { accept: 'application/*+xml;version=37.0', authorization: `Bearer ${access}` } }),
     tokensList: (u) => ({ ...base, url: u, method: 'GET', path: '/shape/tokensList', headers: { accept: 'application/json;version=37.0', authorization: `Bearer ${access}` } }),
   };

@@ -1,10 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config/index.ts';
-import { createServer } from '../src/server.ts';
-import { BENCH_ORG, prepareDataDir, seedBenchData } from './seed.ts';
-import { BENCH_ADMIN_PASSWORD } from './start-server.ts';
+import { seededInProcessServer } from './in-process-server.ts';
+import { GRANT_HEADERS, grantBody } from './response-shapes.ts';
 
 /**
  * In-process CPU per request (issue 7), for quick A/B of hot-path changes on a noisy machine:
@@ -20,18 +15,13 @@ const rounds = Number(process.argv[3] ?? '3');
 /** Optional comma-separated subset: baseline,grant,org,tokens. */
 const only = process.argv[4]?.split(',');
 const wanted = (key: string) => !only || only.includes(key);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'od-inproc-'));
-await prepareDataDir(dataDir);
-const seed = await seedBenchData(dataDir, { tokens: 1000, users: 200, loadTokens: 1000, totpUsers: 0 });
-const server = await createServer(loadConfig({
-  OPENDIRECTOR_DATA_DIR: dataDir, OPENDIRECTOR_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, OPENDIRECTOR_LOG_LEVEL: 'warn',
-}));
+const { server, seed, close } = await seededInProcessServer({ prefix: 'od-inproc-', listen: false });
 const app = server.app;
 
 async function grant(i: number): Promise<string> {
   const res = await app.inject({
-    method: 'POST', url: `/oauth/tenant/${BENCH_ORG}/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `grant_type=refresh_token&refresh_token=${seed.loadTokens[i % seed.loadTokens.length]}`,
+    method: 'POST', url: `/oauth/tenant/${seed.org}/token`, headers: { ...GRANT_HEADERS },
+    payload: grantBody(seed.loadTokens[i % seed.loadTokens.length]!),
   });
   if (res.statusCode !== 200) throw new Error(`grant ${res.statusCode} ${res.body}`);
   return (res.json() as { access_token: string }).access_token;
@@ -63,5 +53,4 @@ if (wanted('org')) await measure('GET /api/org', async (i) => expectOk(await app
 if (wanted('tokens')) await measure('GET /cloudapi/1.0.0/tokens/', async (i) => expectOk(await app.inject({
   method: 'GET', url: '/cloudapi/1.0.0/tokens/', headers: { authorization: `Bearer ${access[i % access.length]}`, accept: 'application/json;version=37.0' },
 })));
-await server.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
+await close();

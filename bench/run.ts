@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startBaselineServer, type ResponseShape } from './baseline-server.ts';
+import { startBaselineServer } from './baseline-server.ts';
+import { captureShapes, exchangeOnce, GRANT_HEADERS, grantBody } from './response-shapes.ts';
 import { runLoad } from './load.ts';
 import type { LoadResult, LoadSpec } from './load-spec.ts';
 import { prepareDataDir, seedBenchData, type SeedResult } from './seed.ts';
@@ -60,9 +61,8 @@ function machine() {
 
 const grantSpec = (url: string, seed: SeedResult): LoadSpec => ({
   url, method: 'POST', path: `/oauth/tenant/${seed.org}/token`, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup,
-  // What the Go SDK and pyvcloud send (spec §4.3): a form body, Accept: application/json.
-  headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-  rotate: { kind: 'body', values: seed.loadTokens.map((t) => `grant_type=refresh_token&refresh_token=${t}`) },
+  headers: { ...GRANT_HEADERS },
+  rotate: { kind: 'body', values: seed.loadTokens.map(grantBody) },
 });
 
 const BEARER_ENDPOINTS = [
@@ -75,47 +75,10 @@ const bearerSpec = (url: string, ep: (typeof BEARER_ENDPOINTS)[number], accessTo
   headers: { accept: ep.accept }, rotate: { kind: 'header', name: 'authorization', values: accessTokens.map((t) => `Bearer ${t}`) },
 });
 
-async function exchangeOnce(url: string, org: string, apiToken: string): Promise<string> {
-  const res = await fetch(`${url}/oauth/tenant/${org}/token`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: `grant_type=refresh_token&refresh_token=${apiToken}`,
-  });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`token exchange answered ${res.status}: ${text.slice(0, 300)}`);
-  return (JSON.parse(text) as { access_token: string }).access_token;
-}
-
 async function probe(url: string, p: string, headers: Record<string, string>): Promise<{ status: number; bytes: number }> {
   const res = await fetch(`${url}${p}`, { headers });
   const body = await res.arrayBuffer();
   return { status: res.status, bytes: body.byteLength };
-}
-
-/** Headers the HTTP layer sets per response or per connection; the replay gets its own. */
-const PER_RESPONSE_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
-
-async function captureShape(url: string, p: string, init: RequestInit & { method: 'GET' | 'POST' }): Promise<ResponseShape> {
-  const res = await fetch(`${url}${p}`, init);
-  const body = await res.text();
-  if (res.status < 200 || res.status >= 300) throw new Error(`${init.method} ${p} answered ${res.status}: ${body.slice(0, 300)}`);
-  const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => { if (!PER_RESPONSE_HEADERS.has(k)) headers[k] = v; });
-  return { method: init.method, status: res.status, headers, body };
-}
-
-/**
- * One real response per measured endpoint, for the baseline server to replay (the "same response"
- * floors): what node and Fastify alone cost for a request and response of exactly that shape.
- */
-async function captureShapes(url: string, seed: SeedResult): Promise<Record<string, ResponseShape>> {
-  const spec = grantSpec(url, seed);
-  const grant = await captureShape(url, spec.path, { method: 'POST', headers: spec.headers, body: `grant_type=refresh_token&refresh_token=${seed.loadTokens[0]!}` });
-  const access = (JSON.parse(grant.body) as { access_token: string }).access_token;
-  const shapes: Record<string, ResponseShape> = { grant };
-  for (const ep of BEARER_ENDPOINTS) {
-    shapes[ep.key] = await captureShape(url, ep.path, { method: 'GET', headers: { accept: ep.accept, authorization: `Bearer ${access}` } });
-  }
-  return shapes;
 }
 
 async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: string[]) {
@@ -153,7 +116,7 @@ async function main(): Promise<void> {
     const a = await seededServer('1k', SEED_1K, nodeArgs);
     cleanups.push(async () => { await a.server.handle.stop(); fs.rmSync(a.dataDir, { recursive: true, force: true }); });
     const shapesFile = path.join(a.dataDir, 'response-shapes.json');
-    fs.writeFileSync(shapesFile, JSON.stringify(await captureShapes(a.server.url, a.seed)));
+    fs.writeFileSync(shapesFile, JSON.stringify((await captureShapes(a.server.url, a.seed.org, a.seed.loadTokens[0]!, BEARER_ENDPOINTS)).shapes));
     const baseline = await startBaselineServer(shapesFile);
     cleanups.push(() => baseline.handle.stop());
     const baseSpec: LoadSpec = { url: baseline.url, method: 'GET', path: '/', headers: {}, connections: CONNECTIONS, durationSec: P.duration, warmupSec: P.warmup };

@@ -1,27 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
-import { migrateToLatest } from '../../src/storage/migrator.ts';
+import { describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/storage/db.ts';
 import { preparedQuery } from '../../src/storage/prepared-query.ts';
 import { snapshotReaderOf } from '../../src/storage/snapshot-reader.ts';
+import { migratedSqlite } from '../support/migrated-sqlite.ts';
 
-const dirs: string[] = [];
-const handles: DatabaseHandle[] = [];
-afterEach(async () => {
-  for (const h of handles.splice(0)) await h.close().catch(() => undefined);
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-async function open(dataDir?: string): Promise<{ handle: DatabaseHandle; dataDir: string }> {
-  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'od-snapshot-'));
-  if (!dataDir) dirs.push(dir);
-  const handle = openDatabase({ dataDir: dir });
-  handles.push(handle);
-  await migrateToLatest(handle.db, handle.caps);
-  return { handle, dataDir: dir };
-}
+const { open } = migratedSqlite('od-snapshot-');
 
 function metaValue(handle: DatabaseHandle): (key: string) => Promise<{ value: string }[]> {
   return preparedQuery(handle.db, 1, (key) => handle.db.selectFrom('schema_meta').select('value').where('key', '=', key));
@@ -64,8 +47,7 @@ describe('SnapshotReader (embedded SQLite)', () => {
   it('sees a commit made by another process-level connection to the same file (another cell, the CLI)', async () => {
     const { handle, dataDir } = await open();
     const read = metaValue(handle);
-    const other = openDatabase({ dataDir });
-    handles.push(other);
+    const { handle: other } = await open(dataDir);
     await other.db.insertInto('schema_meta').values({ key: 'elsewhere', value: 'seen' }).execute();
     expect(await read('elsewhere')).toEqual([{ value: 'seen' }]);
   });
