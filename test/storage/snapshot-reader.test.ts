@@ -1,10 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/storage/db.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
 import { preparedQuery } from '../../src/storage/prepared-query.ts';
 import { snapshotReaderOf } from '../../src/storage/snapshot-reader.ts';
-import { migratedSqlite } from '../support/migrated-sqlite.ts';
+import { openTestDatabase } from '../support/database-engines.ts';
 
-const { open } = migratedSqlite('od-snapshot-');
+const opened: { handle: DatabaseHandle; cleanup(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const t of opened.splice(0).reverse()) await t.cleanup();
+});
+
+async function open(): Promise<{ handle: DatabaseHandle; dataDir: string }> {
+  const t = await openTestDatabase('sqlite');
+  opened.push(t);
+  return t;
+}
 
 function metaValue(handle: DatabaseHandle): (key: string) => Promise<{ value: string }[]> {
   return preparedQuery(handle.db, 1, (key) => handle.db.selectFrom('schema_meta').select('value').where('key', '=', key));
@@ -47,7 +56,8 @@ describe('SnapshotReader (embedded SQLite)', () => {
   it('sees a commit made by another process-level connection to the same file (another cell, the CLI)', async () => {
     const { handle, dataDir } = await open();
     const read = metaValue(handle);
-    const { handle: other } = await open(dataDir);
+    const other = openDatabase({ dataDir });
+    opened.push({ handle: other, cleanup: () => other.close() });
     await other.db.insertInto('schema_meta').values({ key: 'elsewhere', value: 'seen' }).execute();
     expect(await read('elsewhere')).toEqual([{ value: 'seen' }]);
   });

@@ -1,10 +1,27 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/storage/db.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
+import { migrateToLatest } from '../../src/storage/migrator.ts';
 import { walSyncOf } from '../../src/storage/wal-sync.ts';
-import { migratedSqlite } from '../support/migrated-sqlite.ts';
 
-const { open, close } = migratedSqlite('od-walsync-');
+const dirs: string[] = [];
+const handles: DatabaseHandle[] = [];
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.close().catch(() => undefined);
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function open(dataDir?: string): Promise<{ handle: DatabaseHandle; dataDir: string }> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'od-walsync-'));
+  if (!dataDir) dirs.push(dir);
+  const handle = openDatabase({ dataDir: dir });
+  handles.push(handle);
+  await migrateToLatest(handle.db, handle.caps);
+  return { handle, dataDir: dir };
+}
 
 async function synchronousLevel(handle: DatabaseHandle): Promise<number> {
   const rows = await sql<{ synchronous: number }>`pragma synchronous`.execute(handle.db);
@@ -29,7 +46,8 @@ describe('WalSync (embedded SQLite)', () => {
     await wal.withUnsyncedCommit((conn) => conn.transaction().execute((trx) =>
       trx.insertInto('schema_meta').values({ key: 'bench-probe', value: 'kept' }).execute()));
     await wal.sync();
-    await close(handle);
+    handles.splice(handles.indexOf(handle), 1);
+    await handle.close();
     const again = await open(dataDir);
     const row = await again.handle.db.selectFrom('schema_meta').select('value').where('key', '=', 'bench-probe').executeTakeFirst();
     expect(row?.value).toBe('kept');

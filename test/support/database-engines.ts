@@ -47,8 +47,8 @@ export async function openEmptyTestDatabase(
   };
 }
 
-/** Opens a fresh database on `engine` with every migration applied. */
-export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
+/** Opens a fresh database on `engine` with every migration applied (`dataDir`: SQLite's folder). */
+export async function openTestDatabase(engine: Engine): Promise<TestDatabase & { readonly dataDir: string }> {
   const test = await openEmptyTestDatabase(engine);
   try {
     await migrateToLatest(test.handle.db, test.handle.caps);
@@ -56,5 +56,5 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
     await test.cleanup();
     throw e;
   }
-  return { handle: test.handle, cleanup: test.cleanup };
+  return { handle: test.handle, dataDir: test.dataDir, cleanup: test.cleanup };
 }
