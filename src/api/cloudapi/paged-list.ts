@@ -85,17 +85,50 @@ function pageLink(target: string, rel: string, model: string): string {
 }
 
 /**
+ * Most bytes the Link header may take. Each link repeats the request's query, and a request may
+ * carry up to 16 KiB of head (HEADER_LIMIT_BYTES), so three links could reach 48 KiB, while
+ * clients refuse response heads above 16 KiB (node's and Go's defaults; hostile-input fuzzing found
+ * it). Half of that leaves room for the other headers.
+ */
+const LINK_HEADER_BUDGET = 8 * 1024;
+/** The query parameters that define a list page (spec §6.1); a Link over budget keeps only these. */
+const LIST_PARAMETERS = new Set(['pageSize', 'filter', 'sortAsc', 'sortDesc', 'filterEncoded']);
+
+/** The request URL with only the list's own query parameters (others are meaningless to the list). */
+function withListParametersOnly(reqUrl: string): string {
+  const q = reqUrl.indexOf('?');
+  if (q === -1) return reqUrl;
+  const kept = reqUrl.slice(q + 1).split('&').filter((pair) => {
+    const eq = pair.indexOf('=');
+    return LIST_PARAMETERS.has(eq === -1 ? pair : pair.slice(0, eq));
+  });
+  return `${reqUrl.slice(0, q)}?${kept.join('&')}`;
+}
+
+function pageLinks(reqUrl: string, baseUrl: string, page: PageParams, pageCount: number, model: string): string[] {
+  const links: string[] = [];
+  const target = pageLinkTarget(reqUrl, baseUrl);
+  if (page.page < pageCount) links.push(pageLink(target(page.page + 1), 'nextPage', model));
+  if (page.page > 1 && page.page <= pageCount + 1) links.push(pageLink(target(page.page - 1), 'previousPage', model));
+  links.push(pageLink(target(pageCount), 'lastPage', model));
+  return links;
+}
+
+const headerBytes = (links: string[]) => links.reduce((n, l) => n + l.length + 2, 0);
+
+/**
  * The paged envelope (spec §6.1): `values` always present; `Link rel="nextPage"` only when another
- * page exists (a nextPage on the last page loops the Go SDK forever).
+ * page exists (a nextPage on the last page loops the Go SDK forever). The links keep the request's
+ * other query parameters, unless that would pass LINK_HEADER_BUDGET: then they keep only the
+ * list's own parameters, and if even that is too long, only nextPage (what clients follow).
  */
 export function pagedResult(ctx: RequestContext, values: unknown[], total: number, page: PageParams, model: string): HandlerResult {
   const pageCount = page.pageSize === 0 ? 0 : Math.ceil(total / page.pageSize);
-  const links: string[] = [];
+  let links: string[] = [];
   if (pageCount > 0) {
-    const target = pageLinkTarget(ctx.req.url, ctx.baseUrl);
-    if (page.page < pageCount) links.push(pageLink(target(page.page + 1), 'nextPage', model));
-    if (page.page > 1 && page.page <= pageCount + 1) links.push(pageLink(target(page.page - 1), 'previousPage', model));
-    links.push(pageLink(target(pageCount), 'lastPage', model));
+    links = pageLinks(ctx.req.url, ctx.baseUrl, page, pageCount, model);
+    if (headerBytes(links) > LINK_HEADER_BUDGET) links = pageLinks(withListParametersOnly(ctx.req.url), ctx.baseUrl, page, pageCount, model);
+    if (headerBytes(links) > LINK_HEADER_BUDGET) links = links.filter((l) => l.includes(';rel="nextPage";'));
   }
   return {
     body: { resultTotal: total, pageCount, page: page.page, pageSize: page.pageSize, associations: null, values },

@@ -51,4 +51,23 @@ describe('pagedResult Link headers', () => {
       '<http://127.0.0.1:8080/cloudapi/1.0.0/tokens/?page=1>;rel="lastPage";type="application/json";model="Tokens"',
     ]);
   });
+
+  it('keep only the list\'s own parameters once the other parameters would push the header past 8 KiB', () => {
+    const stray = 'x'.repeat(5_000);
+    const links = linksOf(`/cloudapi/1.0.0/tokens?q=${stray}&pageSize=2&sortAsc=name&page=2`, 'https://h', 9, { page: 2, pageSize: 2 });
+    expect(links).toEqual([
+      '<https://h/cloudapi/1.0.0/tokens?pageSize=2&sortAsc=name&page=3>;rel="nextPage";type="application/json";model="Tokens"',
+      '<https://h/cloudapi/1.0.0/tokens?pageSize=2&sortAsc=name&page=1>;rel="previousPage";type="application/json";model="Tokens"',
+      '<https://h/cloudapi/1.0.0/tokens?pageSize=2&sortAsc=name&page=5>;rel="lastPage";type="application/json";model="Tokens"',
+    ]);
+    // Just under the budget, nothing is dropped.
+    const under = linksOf(`/cloudapi/1.0.0/tokens?q=${'x'.repeat(2_000)}&pageSize=2`, 'https://h', 9, { page: 1, pageSize: 2 });
+    expect(under.every((l) => l.includes(`q=${'x'.repeat(2_000)}&`))).toBe(true);
+  });
+
+  it('keep only nextPage, the link clients follow, when the list\'s own parameters alone are too long for all three', () => {
+    const filter = `name==${'a'.repeat(3_000)}`;
+    const links = linksOf(`/cloudapi/1.0.0/tokens?filter=${filter}&pageSize=2&page=2`, 'https://h', 9, { page: 2, pageSize: 2 });
+    expect(links).toEqual([`<https://h/cloudapi/1.0.0/tokens?filter=name%3D%3D${'a'.repeat(3_000)}&pageSize=2&page=3>;rel="nextPage";type="application/json";model="Tokens"`]);
+  });
 });
