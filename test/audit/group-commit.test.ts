@@ -3,7 +3,7 @@ import { auditEventRow } from '../../src/audit/audit-writer.ts';
 import { GroupCommitWriter, type AuditRow } from '../../src/audit/group-commit.ts';
 import { newTimeOrderedId } from '../../src/common/ids.ts';
 import { walSyncOf } from '../../src/storage/wal-sync.ts';
-import { engines, openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { engines, testDatabasePerTest, type TestDatabase } from '../support/database-engines.ts';
 
 function auditRow(n: number): AuditRow {
   return auditEventRow({
@@ -25,14 +25,10 @@ async function descriptions(t: TestDatabase): Promise<string[]> {
 }
 
 describe.each(engines)('GroupCommitWriter on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  afterEach(async () => {
-    await t?.cleanup();
-    t = undefined;
-  });
+  const openDatabase = testDatabasePerTest();
 
   it('commits the rows of every caller of one event-loop turn in one transaction, each answered after the commit', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const writer = new GroupCommitWriter(t.handle.db);
     const writes = Array.from({ length: 20 }, (_, i) => writer.write(auditRow(i)));
     await Promise.all(writes);
@@ -46,7 +42,7 @@ describe.each(engines)('GroupCommitWriter on %s', (engine) => {
   });
 
   it('fails only the caller whose rows cannot be stored, and stores its neighbours', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const writer = new GroupCommitWriter(t.handle.db);
     const good1 = auditRow(1);
     const clash = { ...auditRow(2), id: good1.id };
@@ -58,7 +54,7 @@ describe.each(engines)('GroupCommitWriter on %s', (engine) => {
   });
 
   it('takes callers that arrive during a commit into the next one', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const writer = new GroupCommitWriter(t.handle.db);
     const first = writer.write(auditRow(1));
     await new Promise((r) => setImmediate(r));
@@ -70,15 +66,13 @@ describe.each(engines)('GroupCommitWriter on %s', (engine) => {
 });
 
 describe('GroupCommitWriter on the embedded SQLite database', () => {
-  let t: TestDatabase | undefined;
-  afterEach(async () => {
+  const openDatabase = testDatabasePerTest();
+  afterEach(() => {
     vi.restoreAllMocks();
-    await t?.cleanup();
-    t = undefined;
   });
 
   it('answers only after the WAL fdatasync by default (durable before acknowledged)', async () => {
-    t = await openTestDatabase('sqlite');
+    const t = await openDatabase('sqlite');
     const wal = walSyncOf(t.handle.db);
     expect(wal).toBeDefined();
     let release: () => void = () => undefined;
@@ -95,7 +89,7 @@ describe('GroupCommitWriter on the embedded SQLite database', () => {
   });
 
   it('answers on commit with the commit policy, the WAL fdatasync running in the background', async () => {
-    t = await openTestDatabase('sqlite');
+    const t = await openDatabase('sqlite');
     const wal = walSyncOf(t.handle.db)!;
     const sync = vi.spyOn(wal, 'sync').mockImplementation(() => new Promise<void>(() => undefined));
     const writer = new GroupCommitWriter(t.handle.db, 'commit');

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/common/ids.ts';
 import { up } from '../../src/storage/migrations/2026-11-23-1301-api-token-live-name-unique.ts';
 import { uniqueViolationOf, nameUniqueKeyOf } from '../../src/storage/unique-violation.ts';
-import { engines, openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { engines, testDatabasePerTest } from '../support/database-engines.ts';
 import { nameRows } from '../support/name-rows.ts';
 
 /**
@@ -10,14 +10,10 @@ import { nameRows } from '../support/name-rows.ts';
  * racing registrations cannot both win; revoked tokens keep their names and do not count.
  */
 describe.each(engines)('the live API token name index on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  afterEach(async () => {
-    await t?.cleanup();
-    t = undefined;
-  });
+  const openDatabase = testDatabasePerTest();
 
   it('refuses a second live token of one user with a taken name, as the API token name key', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const [orgId, userId] = [newId(), newId()];
     await t.handle.db.insertInto('api_tokens').values(nameRows.api_tokens(orgId, userId, 'ci') as never).execute();
     const err = await t.handle.db.insertInto('api_tokens').values(nameRows.api_tokens(orgId, userId, 'ci') as never).execute().catch((e: unknown) => e);
@@ -26,7 +22,7 @@ describe.each(engines)('the live API token name index on %s', (engine) => {
   });
 
   it('lets a revoked token keep a name that a live token has, and another user use it too', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const [orgId, userId] = [newId(), newId()];
     await t.handle.db.insertInto('api_tokens').values([
       nameRows.api_tokens(orgId, userId, 'ci', '2026-01-02T00:00:00.000Z'),
@@ -38,7 +34,7 @@ describe.each(engines)('the live API token name index on %s', (engine) => {
   });
 
   it('renames the live duplicates an earlier race left behind (oldest keeps its name), then builds the index', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const db = t.handle.db;
     await db.schema.dropIndex('api_tokens_live_name').execute();
     const [orgId, userId] = [newId(), newId()];

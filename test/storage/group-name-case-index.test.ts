@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/common/ids.ts';
 import { up } from '../../src/storage/migrations/2026-11-23-1401-group-name-case-insensitive.ts';
 import { nameUniqueKeyOf, uniqueViolationOf } from '../../src/storage/unique-violation.ts';
-import { engines, openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { engines, testDatabasePerTest } from '../support/database-engines.ts';
 import { nameRows } from '../support/name-rows.ts';
 
 /** Group names are unique per org regardless of case, in the database too (racing creates). */
 describe.each(engines)('the case-insensitive group name index on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  afterEach(async () => {
-    await t?.cleanup();
-    t = undefined;
-  });
+  const openDatabase = testDatabasePerTest();
 
   it('refuses "ops" next to "Ops" in one org as the group name key, and allows it in another org', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const orgId = newId();
     await t.handle.db.insertInto('groups').values(nameRows.groups(orgId, 'Ops') as never).execute();
     const err = await t.handle.db.insertInto('groups').values(nameRows.groups(orgId, 'ops') as never).execute().catch((e: unknown) => e);
@@ -24,7 +20,7 @@ describe.each(engines)('the case-insensitive group name index on %s', (engine) =
   });
 
   it('renames groups an earlier race left differing only in case (lowest id kept), then builds the index', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const db = t.handle.db;
     await db.schema.dropIndex('groups_org_name_lower').execute();
     const orgId = newId();

@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/common/ids.ts';
 import { up } from '../../src/storage/migrations/2026-11-23-1501-inventory-name-unique.ts';
 import { uniqueViolationOf } from '../../src/storage/unique-violation.ts';
-import { engines, openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { engines, testDatabasePerTest } from '../support/database-engines.ts';
 import { nameRows } from '../support/name-rows.ts';
 
 /** VDC names unique per org, vApp names per VDC, VM names per vApp: in the database too. */
 describe.each(engines)('the inventory name indexes on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  afterEach(async () => {
-    await t?.cleanup();
-    t = undefined;
-  });
+  const openDatabase = testDatabasePerTest();
 
   it('allows one name in different scopes and renames duplicates an earlier race left, lowest id kept', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const db = t.handle.db;
     for (const index of ['vdcs_org_name', 'vapps_vdc_name', 'vms_vapp_name']) await db.schema.dropIndex(index).execute();
     const vappId = newId();

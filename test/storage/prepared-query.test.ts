@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { preparedQuery } from '../../src/storage/prepared-query.ts';
-import { engines, openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { engines, testDatabasePerTest } from '../support/database-engines.ts';
 
 describe.each(engines)('preparedQuery on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  afterEach(async () => {
-    await t?.cleanup();
-    t = undefined;
-  });
+  const openDatabase = testDatabasePerTest();
 
   it('runs the query compiled once with each call\'s own values, wherever the placeholders sit', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const db = t.handle.db;
     await db.insertInto('schema_meta').values([{ key: 'a', value: '1' }, { key: 'b', value: '2' }, { key: 'c', value: '3' }]).execute();
     let builds = 0;
@@ -25,7 +21,7 @@ describe.each(engines)('preparedQuery on %s', (engine) => {
   });
 
   it('refuses a build that does not bind every placeholder', async () => {
-    t = await openTestDatabase(engine);
+    const t = await openDatabase(engine);
     const db = t.handle.db;
     const broken = preparedQuery(db, 1, () => db.selectFrom('schema_meta').select('key'));
     await expect(broken('x')).rejects.toThrow(/placeholder 0 is not a bound parameter/);

@@ -2,18 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
 import { preparedQuery } from '../../src/storage/prepared-query.ts';
 import { snapshotReaderOf } from '../../src/storage/snapshot-reader.ts';
-import { openTestDatabase } from '../support/database-engines.ts';
+import { testDatabasePerTest } from '../support/database-engines.ts';
 
-const opened: { handle: DatabaseHandle; cleanup(): Promise<void> }[] = [];
+const openDatabaseOn = testDatabasePerTest();
+const open = () => openDatabaseOn('sqlite');
+/** Extra connections a test opens itself, closed after it. */
+const extra: DatabaseHandle[] = [];
 afterEach(async () => {
-  for (const t of opened.splice(0).reverse()) await t.cleanup();
+  for (const h of extra.splice(0)) await h.close();
 });
-
-async function open(): Promise<{ handle: DatabaseHandle; dataDir: string }> {
-  const t = await openTestDatabase('sqlite');
-  opened.push(t);
-  return t;
-}
 
 function metaValue(handle: DatabaseHandle): (key: string) => Promise<{ value: string }[]> {
   return preparedQuery(handle.db, 1, (key) => handle.db.selectFrom('schema_meta').select('value').where('key', '=', key));
@@ -57,7 +54,7 @@ describe('SnapshotReader (embedded SQLite)', () => {
     const { handle, dataDir } = await open();
     const read = metaValue(handle);
     const other = openDatabase({ dataDir });
-    opened.push({ handle: other, cleanup: () => other.close() });
+    extra.push(other);
     await other.db.insertInto('schema_meta').values({ key: 'elsewhere', value: 'seen' }).execute();
     expect(await read('elsewhere')).toEqual([{ value: 'seen' }]);
   });

@@ -7,6 +7,7 @@
  * embedded cluster (see embedded-postgres.ts).
  */
 import fs from 'node:fs';
+import { afterEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/db.ts';
@@ -57,4 +58,20 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase & {
     throw e;
   }
   return { handle: test.handle, dataDir: test.dataDir, cleanup: test.cleanup };
+}
+
+/**
+ * For a test file or describe block: opens migrated databases (openTestDatabase) and cleans up
+ * every one opened by a test after that test. Call it where `afterEach` may be registered.
+ */
+export function testDatabasePerTest(): (engine: Engine) => Promise<TestDatabase & { readonly dataDir: string }> {
+  const opened: TestDatabase[] = [];
+  afterEach(async () => {
+    for (const t of opened.splice(0).reverse()) await t.cleanup();
+  });
+  return async (engine) => {
+    const t = await openTestDatabase(engine);
+    opened.push(t);
+    return t;
+  };
 }
