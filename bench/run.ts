@@ -12,6 +12,7 @@ import { renderTable, type Row } from './report.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --skip-million] [-- --profile] [-- --only grants,bearer,...]`
+ *   `[-- --server-node-args=--max-semi-space-size=64]` (the `=` is required: the value starts with a dash)
  *
  * Starts a bare Fastify baseline and the real server (and a second real server holding 1,000,000
  * tokens) as their own processes, drives each with autocannon from another process, and reports
@@ -23,6 +24,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'skip-million': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    /** Extra node flags for the real servers only (not the baseline), for A/B of V8 settings. */
+    'server-node-args': { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
   },
@@ -109,7 +112,10 @@ async function main(): Promise<void> {
   const m = machine();
   log(`machine: ${m.cpuModel}, ${m.nproc} cores, ${m.totalMemMb} MB, node ${m.node}; load average ${m.loadAvgAtStart.join(' ')}`);
   const profileDir = path.join(RESULTS_DIR, 'profiles');
-  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [
+    ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(args['server-node-args']?.split(/\s+/).filter(Boolean) ?? []),
+  ];
   const out: Record<string, unknown> = { mode: quick ? 'quick' : 'full', machine: m, settings: { ...P, connections: CONNECTIONS, loginConnections: LOGIN_CONNECTIONS } };
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
