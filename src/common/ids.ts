@@ -26,6 +26,12 @@ export function newTimeOrderedId(nowMs = Date.now()): string {
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(15)}`;
 }
 
+/** When a newTimeOrderedId was made (its 48-bit millisecond prefix), or null for any other UUID. */
+export function timeOfTimeOrderedId(id: string): Date | null {
+  if (!isUuid(id) || id[14] !== '7') return null;
+  return new Date(parseInt(id.slice(0, 8) + id.slice(9, 13), 16));
+}
+
 export function isUuid(s: string): boolean {
   return UUID_RE.test(s);
 }

@@ -23,6 +23,18 @@ describe('SDK against a real server', () => {
     expect(s).toMatchObject({ user: { name: 'administrator' }, org: { name: 'System' }, roles: ['System Administrator'], apiTokenSession: false });
   });
 
+  it('lists the caller\'s sessions, reads one by id and ends another by id', async () => {
+    const second = await login({ url: t.url, org: 'System', user: 'administrator', password: ADMIN_PASSWORD });
+    const [mine, other] = [(await admin.sessions.current()).id, (await second.sessions.current()).id];
+    const ids = (await collect(admin.sessions.iterateAll({ pageSize: 1 }))).map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining([mine, other]));
+    expect(await admin.sessions.get(other)).toMatchObject({ id: other, user: { name: 'administrator' }, apiTokenId: null, expiresAt: expect.any(String) });
+    await admin.sessions.end(other);
+    await expect(second.sessions.current()).rejects.toMatchObject({ status: 401 });
+    await expect(admin.sessions.get(other)).rejects.toMatchObject({ status: 403, minorErrorCode: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN' });
+    expect((await admin.sessions.list()).values.map((s) => s.id)).not.toContain(other);
+  });
+
   it('creates an API token once, authenticates with it at /oauth/provider/token whatever the case of "System", and loses it on revocation', async () => {
     const created = await admin.tokens.create('sdk-ci');
     expect(created).toEqual({ id: expect.stringMatching(TOKEN_URN), name: 'sdk-ci', token: expect.stringMatching(/^odt_/) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUuid, newTimeOrderedId } from '../../src/common/ids.ts';
+import { isUuid, newId, newTimeOrderedId, timeOfTimeOrderedId } from '../../src/common/ids.ts';
 
 describe('newTimeOrderedId', () => {
   it('is a lower-case RFC 9562 version 7 UUID carrying the time in its first 48 bits', () => {
@@ -15,5 +15,14 @@ describe('newTimeOrderedId', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => newTimeOrderedId(1_700_000_000_000 + i));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(Array.from({ length: 10_000 }, () => newTimeOrderedId(1_700_000_000_000))).size).toBe(10_000);
+  });
+});
+
+describe('timeOfTimeOrderedId', () => {
+  it('reads back the millisecond a time-ordered id was made at, and null for any other id', () => {
+    const at = Date.UTC(2026, 10, 23, 16, 30, 0, 456);
+    expect(timeOfTimeOrderedId(newTimeOrderedId(at))?.getTime()).toBe(at);
+    expect(timeOfTimeOrderedId(newId())).toBeNull();
+    expect(timeOfTimeOrderedId('not-a-uuid')).toBeNull();
   });
 });

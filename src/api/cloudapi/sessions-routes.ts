@@ -1,10 +1,11 @@
 import { AppError } from '../../errors/app-error.ts';
 import { toUrn, uuidFromUrn } from '../../common/ids.ts';
 import { appendAuditEvent } from '../../audit/audit-writer.ts';
-import { authed, defineRoutes, type RequestContext } from '../http/route.ts';
+import { authed, defineRoutes, type AuthedContext, type RequestContext } from '../http/route.ts';
 import { loginHeaders, performLogin, siteName } from '../http/login-handler.ts';
 import { sessionJson } from './session-wire.ts';
 import { readPageParams, pagedResult } from './paged-list.ts';
+import { OwnSessions, type OwnSession } from '../../sessions/own-sessions.ts';
 
 const P = '/cloudapi/1.0.0/sessions';
 
@@ -26,6 +27,19 @@ async function logout(ctx: RequestContext) {
     description: `User ${c.principal.username} logged out`,
   });
   return { status: 204 };
+}
+
+/**
+ * One of the caller's sessions in the list and by id: the Session body of spec §3.10 (the same
+ * user, org and roles as the caller's, since every listed session is the caller's own), plus when
+ * it began and ends and, for a session minted from an API token, that token.
+ */
+function ownSessionJson(c: AuthedContext, s: OwnSession) {
+  const operating = s.sessionId === c.principal.sessionId ? c.org : undefined;
+  return {
+    ...sessionJson({ ...c.principal, sessionId: s.sessionId }, c.services.siteId, siteName(c.baseUrl), c.services.config.sessionIdleMinutes, operating),
+    createdAt: s.createdAt, expiresAt: s.expiresAt, apiTokenId: s.apiTokenId ? toUrn('token', s.apiTokenId) : null,
+  };
 }
 
 /** CloudAPI sessions (spec §3.1, §3.4–§3.6). */
@@ -50,17 +64,19 @@ export const sessionsRoutes = defineRoutes([
     handler: async (ctx) => {
       const c = authed(ctx);
       const page = readPageParams(c.query);
-      const now = c.services.clock.now().toISOString();
-      const base = c.services.db.selectFrom('sessions').where('user_id', '=', c.principal.userId).where('org_id', '=', c.principal.orgId)
-        .where('ended_at', 'is', null).where('expires_at', '>', now);
-      const total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
-      const rows = page.pageSize === 0 ? [] : await base.selectAll().orderBy('created_at', 'desc').limit(page.pageSize).offset((page.page - 1) * page.pageSize).execute();
-      const values = rows.map((s) => ({
-        id: toUrn('session', s.id), user: { name: c.principal.username, id: toUrn('user', s.user_id) },
-        org: { name: c.principal.orgName, id: toUrn('org', s.org_id) }, createdAt: s.created_at, expiresAt: s.expires_at,
-        apiTokenId: s.api_token_id ? toUrn('token', s.api_token_id) : null,
-      }));
-      return pagedResult(c, values, total, page, 'Sessions');
+      const { total, values } = await new OwnSessions(c.services.db).page(c.principal, c.services.clock.now().toISOString(), page.page, page.pageSize);
+      return pagedResult(c, values.map((s) => ownSessionJson(c, s)), total, page, 'Sessions');
+    },
+  },
+  {
+    id: 'sessions.get', method: 'GET', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
+    handler: async (ctx) => {
+      const c = authed(ctx);
+      const id = uuidFromUrn(c.params.id ?? '', 'session');
+      const found = id ? await new OwnSessions(c.services.db).find(c.principal, id, c.services.clock.now().toISOString()) : null;
+      // As DELETE below: someone else's session, an ended one and a malformed id look alike.
+      if (!found) throw new AppError('ACCESS_FORBIDDEN');
+      return { body: ownSessionJson(c, found) };
     },
   },
   {
@@ -68,9 +84,9 @@ export const sessionsRoutes = defineRoutes([
     handler: async (ctx) => {
       const c = authed(ctx);
       const id = uuidFromUrn(c.params.id ?? '', 'session');
-      const row = id ? await c.services.db.selectFrom('sessions').select(['id', 'expires_at']).where('id', '=', id).where('user_id', '=', c.principal.userId).executeTakeFirst() : undefined;
-      if (!row) throw new AppError('ACCESS_FORBIDDEN');
-      await c.services.sessions.endSession({ sessionId: row.id, apiTokenId: null, expiresAt: row.expires_at });
+      const found = id ? await new OwnSessions(c.services.db).find(c.principal, id, c.services.clock.now().toISOString()) : null;
+      if (!found) throw new AppError('ACCESS_FORBIDDEN');
+      await c.services.sessions.endSession(found);
       return { status: 204 };
     },
   },

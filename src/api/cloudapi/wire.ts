@@ -75,6 +75,15 @@ export interface Session {
   apiTokenSession?: boolean;
 }
 
+/** One of the caller's sessions in `GET /cloudapi/1.0.0/sessions[/{id}]`: a Session and its times. */
+export interface ListedSession extends Session {
+  /** When it began; null only for an id that carries no time. */
+  createdAt: string | null;
+  expiresAt: string;
+  /** `urn:vcloud:token:<uuid>` of the API token it was minted from, or null (interactive). */
+  apiTokenId: string | null;
+}
+
 /** Token object (spec §5.2); OpenDirector adds createdAt / lastUsedAt / lastUsedIp. */
 export interface Token {
   id: string;
