@@ -42,6 +42,14 @@ function ownSessionJson(c: AuthedContext, s: OwnSession) {
   };
 }
 
+/** The caller's live session named by the path's id; someone else's, an ended one and a malformed id alike are 403. */
+async function ownSessionNamed(c: AuthedContext): Promise<OwnSession> {
+  const id = uuidFromUrn(c.params.id ?? '', 'session');
+  const found = id ? await new OwnSessions(c.services.db).find(c.principal, id, c.services.clock.now().toISOString()) : null;
+  if (!found) throw new AppError('ACCESS_FORBIDDEN');
+  return found;
+}
+
 /** CloudAPI sessions (spec §3.1, §3.4–§3.6). */
 export const sessionsRoutes = defineRoutes([
   { id: 'sessions.login', method: 'POST', path: P, family: 'cloudapi', auth: 'none', handler: (ctx) => login(ctx, 'tenant') },
@@ -72,21 +80,14 @@ export const sessionsRoutes = defineRoutes([
     id: 'sessions.get', method: 'GET', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
     handler: async (ctx) => {
       const c = authed(ctx);
-      const id = uuidFromUrn(c.params.id ?? '', 'session');
-      const found = id ? await new OwnSessions(c.services.db).find(c.principal, id, c.services.clock.now().toISOString()) : null;
-      // As DELETE below: someone else's session, an ended one and a malformed id look alike.
-      if (!found) throw new AppError('ACCESS_FORBIDDEN');
-      return { body: ownSessionJson(c, found) };
+      return { body: ownSessionJson(c, await ownSessionNamed(c)) };
     },
   },
   {
     id: 'sessions.delete', method: 'DELETE', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
     handler: async (ctx) => {
       const c = authed(ctx);
-      const id = uuidFromUrn(c.params.id ?? '', 'session');
-      const found = id ? await new OwnSessions(c.services.db).find(c.principal, id, c.services.clock.now().toISOString()) : null;
-      if (!found) throw new AppError('ACCESS_FORBIDDEN');
-      await c.services.sessions.endSession(found);
+      await c.services.sessions.endSession(await ownSessionNamed(c));
       return { status: 204 };
     },
   },
