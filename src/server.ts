@@ -9,7 +9,7 @@ import { startCellNotifications } from './storage/cell-notifications.ts';
 import { systemClock, type Clock } from './common/clock.ts';
 import { newId } from './common/ids.ts';
 import { SigningKeyRing } from './tokens/signing-keys.ts';
-import { resolveKeyEncryptionKey } from './tokens/key-encryption-key.ts';
+import { resolveKeyEncryptionKeys } from './tokens/key-encryption-key.ts';
 import { followSigningKeyRotations } from './tokens/signing-key-rotation.ts';
 import { SessionService } from './sessions/session-service.ts';
 import { LoginService } from './identity/login-service.ts';
@@ -66,16 +66,16 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
   });
   await migrateToLatest(database.db as never, database.caps);
-  const kek = resolveKeyEncryptionKey(config);
+  const keks = resolveKeyEncryptionKeys(config);
   // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
   // System org, its administrator and the first signing key.
   const boot = await withStartupLock(database.db, database.caps, async (conn) => {
     const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
-    await new SigningKeyRing(conn, kek).load();
+    await new SigningKeyRing(conn, keks).load();
     return result;
   });
   const siteId = await loadSiteId(database);
-  const keys = new SigningKeyRing(database.db, kek);
+  const keys = new SigningKeyRing(database.db, keks);
   await keys.load();
   const notifications = startCellNotifications(database.pgPool, {
     onError: (err, what) => logger.warn({ err }, `${what} lost; reconnecting`),

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { loadConfig, ConfigError, type Config } from '../config/index.ts';
 import { openDatabase, type DatabaseHandle } from '../storage/db.ts';
 import { pendingMigrations } from '../storage/migrator.ts';
-import { resolveKeyEncryptionKey } from '../tokens/key-encryption-key.ts';
+import { resolveKeyEncryptionKeys } from '../tokens/key-encryption-key.ts';
+import { SigningKeyRing } from '../tokens/signing-keys.ts';
 import { rotateSigningKey } from '../tokens/signing-key-rotation.ts';
 
 /** A failure the command explains in one line (exit status 1), as opposed to a bug. */
@@ -35,7 +36,8 @@ async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Pr
   } catch (e) {
     const message = e instanceof KeysCommandError ? e.message
       : /unsupported state or unable to authenticate data/i.test(String((e as Error).message))
-        ? 'OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses.'
+        ? 'OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses'
+          + ' (after changing it, give the old one in OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS).'
         : `${(e as Error).message}`;
     process.stderr.write(`opendirector: ${message}\n`);
     process.exitCode = 1;
@@ -45,7 +47,7 @@ async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Pr
 }
 
 /**
- * `opendirector keys rotate | list`: the JWT signing keys shared by every cell (issue 6).
+ * `opendirector keys rotate | rewrap | list`: the JWT signing keys shared by every cell (issue 6).
  * Rotation logs nobody out: older keys keep verifying; running cells switch to the new key when
  * the rotation is announced (PostgreSQL NOTIFY) or, with SQLite, when the server restarts.
  */
@@ -56,9 +58,31 @@ export function registerKeysCommand(program: Command): void {
     .description('Create a new signing key; older keys keep verifying, so nobody is logged out')
     .addHelpText('after', '\nExample:\n  OPENDIRECTOR_DATABASE_URL=postgres://… OPENDIRECTOR_KEY_ENCRYPTION_KEY=… opendirector keys rotate\n')
     .action(() => withDatabase(async (config, handle) => {
-      const { kid } = await rotateSigningKey(handle, resolveKeyEncryptionKey(config));
+      const { kid } = await rotateSigningKey(handle, resolveKeyEncryptionKeys(config));
       process.stdout.write(`New signing key ${kid}: it signs from now on; earlier keys keep verifying.\n`);
       if (!handle.caps.sharedByCells) process.stdout.write('Restart the server to sign with it.\n');
+    }));
+  keys
+    .command('rewrap')
+    .description('Re-encrypt every stored signing key under OPENDIRECTOR_KEY_ENCRYPTION_KEY (after changing that key)')
+    .addHelpText('after', [
+      '',
+      'Changing the key-encryption key (docs/deployment.md):',
+      '  1. give every cell the new key in OPENDIRECTOR_KEY_ENCRYPTION_KEY and the old one in',
+      '     OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS, and restart them one by one;',
+      '  2. OPENDIRECTOR_KEY_ENCRYPTION_KEY=<new> OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS=<old> opendirector keys rewrap',
+      '  3. remove OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS from every cell.',
+      '',
+    ].join('\n'))
+    .action(() => withDatabase(async (config, handle) => {
+      const keks = resolveKeyEncryptionKeys(config);
+      const { rewrapped, total } = await new SigningKeyRing(handle.db, keks).rewrap();
+      process.stdout.write(rewrapped === 0
+        ? `All ${total} signing keys are already encrypted under the current key-encryption key; nothing changed.\n`
+        : `Re-encrypted ${rewrapped} of ${total} signing keys under the current key-encryption key.\n`);
+      if (keks.previous.length > 0) {
+        process.stdout.write('Once every cell runs with the current key, remove OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS from their configuration.\n');
+      }
     }));
   keys
     .command('list')

@@ -66,6 +66,15 @@ export const configOptions = {
     doc: 'Secret (≥32 chars) that encrypts JWT signing keys at rest; generated into DATA_DIR when unset.',
     schema: z.string().min(32).optional(),
   },
+  previousKeyEncryptionKeys: {
+    env: 'OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS',
+    doc: 'Comma-separated earlier key-encryption keys that still decrypt stored signing keys, while `keys rewrap` moves them to the current one.',
+    schema: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : v.split(',')).map((e) => e.trim()).filter((e) => e !== ''))
+      .refine((keys) => keys.every((k) => k.length >= 32), 'every key must have at least 32 characters'),
+  },
   tlsCertFile: {
     env: 'OPENDIRECTOR_TLS_CERT_FILE',
     doc: 'PEM certificate; with OPENDIRECTOR_TLS_KEY_FILE the server speaks HTTPS.',

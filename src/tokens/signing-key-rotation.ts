@@ -3,6 +3,7 @@ import type { Database } from '../storage/database.ts';
 import type { DialectCapabilities } from '../storage/dialects/capabilities.ts';
 import { notifyCells, type CellNotifications } from '../storage/cell-notifications.ts';
 import { SigningKeyRing } from './signing-keys.ts';
+import type { KeyEncryptionKeys } from './key-encryption-key.ts';
 
 /** The channel on which a rotation is announced to every cell. */
 export const SIGNING_KEYS_CHANNEL = 'opendirector_signing_keys';
@@ -12,12 +13,12 @@ export const SIGNING_KEYS_CHANNEL = 'opendirector_signing_keys';
  * every older key keeps verifying, so nobody is logged out. Running cells switch to the new key
  * when the announcement reaches them; until then they sign with the previous key, which every
  * cell verifies, and a cell meeting the new kid first re-reads the keys (SessionService).
- * Refuses (decryption error) when `keyEncryptionKey` cannot decrypt the keys already stored.
+ * Refuses (decryption error) when none of `keks` decrypts the keys already stored.
  */
 export async function rotateSigningKey(
-  handle: { db: Kysely<Database>; caps: DialectCapabilities }, keyEncryptionKey: string,
+  handle: { db: Kysely<Database>; caps: DialectCapabilities }, keks: KeyEncryptionKeys,
 ): Promise<{ kid: string }> {
-  const ring = new SigningKeyRing(handle.db, keyEncryptionKey);
+  const ring = new SigningKeyRing(handle.db, keks);
   await ring.load();
   const kid = await ring.rotate();
   await notifyCells(handle.db, handle.caps, SIGNING_KEYS_CHANNEL, kid);

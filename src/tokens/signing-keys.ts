@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import type { SigningKey } from './access-token.ts';
+import type { KeyEncryptionKeys } from './key-encryption-key.ts';
 
 /** AES-256-GCM under a key derived from the configured key-encryption key (issue 6). */
 function kekBytes(keyEncryptionKey: string): Buffer {
@@ -24,6 +25,25 @@ export function decryptSecret(encoded: string, keyEncryptionKey: string): Buffer
 }
 
 /**
+ * Decrypts under the current key-encryption key, else under the first previous one that
+ * authenticates (AES-GCM refuses a wrong key). Throws the current key's error when none does.
+ */
+export function decryptUnderAny(encoded: string, keks: KeyEncryptionKeys): { secret: Buffer; underCurrent: boolean } {
+  try {
+    return { secret: decryptSecret(encoded, keks.current), underCurrent: true };
+  } catch (err) {
+    for (const previous of keks.previous) {
+      try {
+        return { secret: decryptSecret(encoded, previous), underCurrent: false };
+      } catch {
+        // try the next one
+      }
+    }
+    throw err;
+  }
+}
+
+/**
  * The JWT signing keys, shared by all cells through the database. The newest non-retired key
  * signs; every stored key verifies (so rotation logs nobody out).
  */
@@ -31,21 +51,48 @@ export class SigningKeyRing {
   private keys = new Map<string, SigningKey>();
   private current: SigningKey | undefined;
 
-  constructor(private readonly db: Kysely<Database>, private readonly keyEncryptionKey: string) {}
+  constructor(private readonly db: Kysely<Database>, private readonly keks: KeyEncryptionKeys) {}
 
+  /**
+   * (Re-)reads every stored key. All or nothing: if one cannot be decrypted (a cell given the
+   * wrong key-encryption key, or keys re-encrypted under a key this cell does not have), it
+   * throws and the ring keeps the keys it had, so the cell goes on verifying and signing.
+   */
   async load(): Promise<void> {
     const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'asc').execute();
     if (rows.length === 0) {
       await this.rotate();
       return;
     }
-    this.keys = new Map();
+    const keys = new Map<string, SigningKey>();
+    let current: SigningKey | undefined;
     for (const row of rows) {
-      const key = { kid: row.kid, secret: decryptSecret(row.encrypted_secret, this.keyEncryptionKey) };
-      this.keys.set(row.kid, key);
-      if (row.retired_at === null) this.current = key;
+      const key = { kid: row.kid, secret: decryptUnderAny(row.encrypted_secret, this.keks).secret };
+      keys.set(row.kid, key);
+      if (row.retired_at === null) current = key;
     }
-    this.current ??= [...this.keys.values()].at(-1);
+    this.keys = keys;
+    this.current = current ?? [...keys.values()].at(-1);
+  }
+
+  /**
+   * Re-encrypts, in one transaction, every stored key that is not yet under the current
+   * key-encryption key (the `keys rewrap` command). Keys already under it are left as they are,
+   * so running it twice changes nothing the second time. Throws, changing nothing, when a key
+   * decrypts under none of the configured key-encryption keys.
+   */
+  async rewrap(): Promise<{ rewrapped: number; total: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('signing_keys').select(['kid', 'encrypted_secret']).execute();
+      let rewrapped = 0;
+      for (const row of rows) {
+        const { secret, underCurrent } = decryptUnderAny(row.encrypted_secret, this.keks);
+        if (underCurrent) continue;
+        await trx.updateTable('signing_keys').set({ encrypted_secret: encryptSecret(secret, this.keks.current) }).where('kid', '=', row.kid).execute();
+        rewrapped++;
+      }
+      return { rewrapped, total: rows.length };
+    });
   }
 
   /** Adds a new signing key; older keys keep verifying until they are removed. */
@@ -55,7 +102,7 @@ export class SigningKeyRing {
     const now = new Date().toISOString();
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
-      await trx.insertInto('signing_keys').values({ kid, encrypted_secret: encryptSecret(secret, this.keyEncryptionKey), created_at: now, retired_at: null }).execute();
+      await trx.insertInto('signing_keys').values({ kid, encrypted_secret: encryptSecret(secret, this.keks.current), created_at: now, retired_at: null }).execute();
     });
     await this.load();
     return kid;

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_KEY_ENCRYPTION_KEY, type TestServer } from '../support/test-server.ts';
 import { sharedPostgres } from '../support/embedded-postgres.ts';
+import { bearer, request } from '../support/http-client.ts';
+import { loginAdmin } from '../support/flows.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -60,7 +62,8 @@ describe('opendirector keys (issue 6)', () => {
     const before = await cell.server.database.db.selectFrom('signing_keys').selectAll().execute();
     const res = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: 'not-the-key-every-cell-uses-0123456789' });
     expect(res.code).toBe(1);
-    expect(res.stderr).toBe('opendirector: OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses.\n');
+    expect(res.stderr).toBe('opendirector: OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses'
+      + ' (after changing it, give the old one in OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS).\n');
     expect(await cell.server.database.db.selectFrom('signing_keys').selectAll().execute()).toEqual(before);
   });
 
@@ -69,5 +72,55 @@ describe('opendirector keys (issue 6)', () => {
     const res = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_DATABASE_URL: empty });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^opendirector: the database is not at this version's schema \(pending: 2026-11-23-0001-initial, .*\)\. Start `opendirector serve` of this version first\.\n$/);
+  });
+});
+
+describe('opendirector keys rewrap: changing the key-encryption key', () => {
+  const NEW_KEK = 'the-new-key-encryption-key-0123456789abcdef';
+  let cell: TestServer;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    const url = await (await sharedPostgres()).createDatabase();
+    cell = await startTestServer({ databaseUrl: url });
+    env = { OPENDIRECTOR_DATABASE_URL: url, OPENDIRECTOR_DATA_DIR: cell.dataDir };
+  });
+  afterAll(async () => {
+    await cell?.close();
+  });
+
+  it('re-encrypts every key under the new key-encryption key; afterwards the old one alone is refused and the new one alone works', async () => {
+    const before = await loginAdmin(cell.url);
+    expect((await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY })).code).toBe(0);
+
+    const rewrap = await cli(['keys', 'rewrap'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: NEW_KEK, OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS: TEST_KEY_ENCRYPTION_KEY });
+    expect(rewrap.stderr).toBe('');
+    expect(rewrap.code).toBe(0);
+    expect(rewrap.stdout).toBe('Re-encrypted 2 of 2 signing keys under the current key-encryption key.\n'
+      + 'Once every cell runs with the current key, remove OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS from their configuration.\n');
+    const again = await cli(['keys', 'rewrap'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: NEW_KEK });
+    expect(again.stdout).toBe('All 2 signing keys are already encrypted under the current key-encryption key; nothing changed.\n');
+
+    const oldOnly = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY });
+    expect(oldOnly.code).toBe(1);
+    expect(oldOnly.stderr).toMatch(/^opendirector: OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys/);
+    // The running cell still has only the old key-encryption key: the rotation below is announced
+    // to it, its re-read fails, and it keeps the keys it holds, so nobody is logged out.
+    const newOnly = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: NEW_KEK });
+    expect(newOnly.stderr).toBe('');
+    expect(newOnly.code).toBe(0);
+    // Whenever the announcement arrives, the re-read fails the same way as this one:
+    await expect(cell.server.services.keys.load()).rejects.toThrow(/authenticate/);
+    const status = async (token: string) => (await request(cell.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: bearer(token) })).status;
+    expect(await status(before)).toBe(200);
+    expect(await status(await loginAdmin(cell.url))).toBe(200);
+  });
+
+  it('refuses a previous key shorter than 32 characters without touching the database', async () => {
+    const rows = await cell.server.database.db.selectFrom('signing_keys').selectAll().execute();
+    const res = await cli(['keys', 'rewrap'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: NEW_KEK, OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS: `${TEST_KEY_ENCRYPTION_KEY},short` });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe('opendirector: Invalid configuration: OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS every key must have at least 32 characters\n');
+    expect(res.stderr).not.toContain(TEST_KEY_ENCRYPTION_KEY);
+    expect(await cell.server.database.db.selectFrom('signing_keys').selectAll().execute()).toEqual(rows);
   });
 });

@@ -23,7 +23,7 @@ async function setup() {
   let nowMs = Date.UTC(2026, 10, 23, 12, 0, 0);
   const clock: Clock = { now: () => new Date(nowMs) };
   await bootstrap(db, { clock, adminPassword: 'bootstrap-Passw0rd!', passwordHashLog2N: 10 });
-  const keys = new SigningKeyRing(db, 'k'.repeat(40));
+  const keys = new SigningKeyRing(db, { current: 'k'.repeat(40), previous: [] });
   await keys.load();
   const sessions = new SessionService({ db, clock, keys, siteId: 'site-1' });
   const admin = await db.selectFrom('users').innerJoin('orgs', 'orgs.id', 'users.org_id')

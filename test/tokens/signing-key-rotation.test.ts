@@ -51,7 +51,7 @@ describe('signing-key rotation across cells (issue 6)', () => {
 
   it('switches every cell to the new key when a rotation is announced, logging nobody out', async () => {
     const tokens = [await loginAdmin(a.url), await loginAdmin(b.url)];
-    const { kid } = await rotateSigningKey(a.server.database, TEST_KEY_ENCRYPTION_KEY);
+    const { kid } = await rotateSigningKey(a.server.database, { current: TEST_KEY_ENCRYPTION_KEY, previous: [] });
     await until(() => [a, b].every((t) => t.server.services.keys.signingKey().kid === kid), 5_000, 'switched');
     expect(kidOf(await loginAdmin(b.url))).toBe(kid);
     for (const cell of [a, b]) for (const token of tokens) expect(await worksOn(cell, token)).toBe(200);
@@ -67,7 +67,7 @@ describe('signing-key rotation across cells (issue 6)', () => {
   it('refuses to rotate with a key-encryption key that cannot decrypt the stored keys', async () => {
     const count = async () => (await a.server.database.db.selectFrom('signing_keys').select('kid').execute()).length;
     const n = await count();
-    await expect(rotateSigningKey(a.server.database, 'another-key-encryption-key-0123456789abcdef')).rejects.toThrow(/authenticate/);
+    await expect(rotateSigningKey(a.server.database, { current: 'another-key-encryption-key-0123456789abcdef', previous: [] })).rejects.toThrow(/authenticate/);
     expect(await count()).toBe(n);
   });
 });
