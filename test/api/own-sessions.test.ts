@@ -69,6 +69,19 @@ describe('GET /cloudapi/1.0.0/sessions and /sessions/{id}', () => {
     const idB = await sessionIdOf(b);
     expect((await del(a, `/sessions/${idB}`)).status).toBe(204);
     expect((await get(b, '/sessions/current')).status).toBe(401);
+    // Recorded as a logout done by session A, naming the session it ended.
+    const bare = (urn: string) => urn.replace('urn:vcloud:session:', '');
+    const events = await t.server.services.db.selectFrom('audit_events').select(['entity_id', 'entity_type', 'additional_properties', 'description'])
+      .where('event_type', '=', 'com/vmware/cloud/event/session/logout').where('entity_id', '=', bare(idB)).execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.entity_type).toBe('session');
+    expect(JSON.parse(events[0]!.additional_properties)['user.session.id']).toBe(bare(await sessionIdOf(a)));
+    expect(events[0]?.description).toBe(`User carol ended their session ${bare(idB)}`);
+    // The audit trail shows the ended session by its URN (carol may not read it; the provider may).
+    const admin = await loginAdmin(t.url);
+    const trail = await get(admin, `/auditTrail?filter=${encodeURIComponent(`eventEntity.id==${idB}`)}`);
+    expect(trail.status, trail.text).toBe(200);
+    expect(trail.json<{ values: { eventEntity: { id: string } }[] }>().values.map((v) => v.eventEntity.id)).toEqual([idB]);
     expect((await get(a, `/sessions/${idB}`)).status).toBe(403);
     expect((await walk(a)).map((s) => s.id)).not.toContain(idB);
     expect((await get(a, '/sessions/current')).status).toBe(200);

@@ -29,7 +29,7 @@ const AUDIT_FIELDS: FiqlFieldMap = {
 
 /** AuditTrailEvent (spec §10.2). */
 export function auditEventWire(e: AuditEventRow) {
-  const entityType = e.entity_type === 'token' || e.entity_type === 'user' || e.entity_type === 'org' ? e.entity_type : null;
+  const entityType = e.entity_type === 'token' || e.entity_type === 'user' || e.entity_type === 'org' || e.entity_type === 'session' ? e.entity_type : null;
   return {
     eventId: toUrn('audit', e.id),
     description: e.description,

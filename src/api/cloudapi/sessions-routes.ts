@@ -18,15 +18,22 @@ async function login(ctx: RequestContext, endpoint: 'tenant' | 'provider') {
   };
 }
 
-async function logout(ctx: RequestContext) {
-  const c = authed(ctx);
-  await c.services.sessions.endSession(c.principal);
+/** Ends `ended` (the caller's own session, or another of the caller's) and records it. */
+async function endAndRecord(c: AuthedContext, ended: Pick<OwnSession, 'sessionId' | 'apiTokenId' | 'expiresAt'>) {
+  await c.services.sessions.endSession(ended);
+  const other = ended.sessionId !== c.principal.sessionId;
   await appendAuditEvent(c.services.db, {
     event: 'session.logged_out', at: c.services.clock.now(),
     actor: { userId: c.principal.userId, userName: c.principal.username, orgId: c.principal.orgId, orgName: c.principal.orgName, apiTokenId: c.principal.apiTokenId, sessionId: c.principal.sessionId, clientIp: c.clientIp },
-    description: `User ${c.principal.username} logged out`,
+    ...(other ? { entity: { id: ended.sessionId, name: c.principal.username, type: 'session' } } : {}),
+    description: other ? `User ${c.principal.username} ended their session ${ended.sessionId}` : `User ${c.principal.username} logged out`,
   });
   return { status: 204 };
+}
+
+async function logout(ctx: RequestContext) {
+  const c = authed(ctx);
+  return endAndRecord(c, c.principal);
 }
 
 /**
@@ -87,8 +94,7 @@ export const sessionsRoutes = defineRoutes([
     id: 'sessions.delete', method: 'DELETE', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
     handler: async (ctx) => {
       const c = authed(ctx);
-      await c.services.sessions.endSession(await ownSessionNamed(c));
-      return { status: 204 };
+      return endAndRecord(c, await ownSessionNamed(c));
     },
   },
 ]);
