@@ -41,6 +41,9 @@ export const AUDIT_EVENTS = {
   'vm.created': 'com/vmware/cloud/event/vm/create',
   'vm.powered_on': 'com/vmware/cloud/event/vm/power_on',
   'vm.powered_off': 'com/vmware/cloud/event/vm/power_off',
+  // OpenDirector's own (the `opendirector keys` command): no VCD counterpart.
+  'signing_key.created': 'com/vmware/cloud/event/signingKey/create',
+  'signing_key.rewrapped': 'com/vmware/cloud/event/signingKey/rewrap',
 } as const;
 
 export type AuditEventKey = keyof typeof AUDIT_EVENTS;

@@ -3,8 +3,7 @@ import { loadConfig, ConfigError, type Config } from '../config/index.ts';
 import { openDatabase, type DatabaseHandle } from '../storage/db.ts';
 import { pendingMigrations } from '../storage/migrator.ts';
 import { resolveKeyEncryptionKeys } from '../tokens/key-encryption-key.ts';
-import { SigningKeyRing } from '../tokens/signing-keys.ts';
-import { rotateSigningKey } from '../tokens/signing-key-rotation.ts';
+import { rewrapSigningKeys, rotateSigningKey } from '../tokens/signing-key-rotation.ts';
 
 /** A failure the command explains in one line (exit status 1), as opposed to a bug. */
 class KeysCommandError extends Error {
@@ -76,7 +75,7 @@ export function registerKeysCommand(program: Command): void {
     ].join('\n'))
     .action(() => withDatabase(async (config, handle) => {
       const keks = resolveKeyEncryptionKeys(config);
-      const { rewrapped, total } = await new SigningKeyRing(handle.db, keks).rewrap();
+      const { rewrapped, total } = await rewrapSigningKeys(handle.db, keks);
       process.stdout.write(rewrapped === 0
         ? `All ${total} signing keys are already encrypted under the current key-encryption key; nothing changed.\n`
         : `Re-encrypted ${rewrapped} of ${total} signing keys under the current key-encryption key.\n`);

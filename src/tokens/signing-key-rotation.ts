@@ -1,4 +1,8 @@
-import type { Kysely } from 'kysely';
+import os from 'node:os';
+import type { Kysely, Transaction } from 'kysely';
+import { appendAuditEvent, type AuditActor } from '../audit/audit-writer.ts';
+import type { AuditEventKey } from '../audit/events.ts';
+import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
 import type { Database } from '../storage/database.ts';
 import type { DialectCapabilities } from '../storage/dialects/capabilities.ts';
 import { notifyCells, type CellNotifications } from '../storage/cell-notifications.ts';
@@ -20,9 +24,34 @@ export async function rotateSigningKey(
 ): Promise<{ kid: string }> {
   const ring = new SigningKeyRing(handle.db, keks);
   await ring.load();
-  const kid = await ring.rotate();
+  const kid = await ring.rotate((trx, created) =>
+    recordKeysCommand(trx, 'signing_key.created', `Signing key ${created} created by \`opendirector keys rotate\`; it signs from now on`, created));
   await notifyCells(handle.db, handle.caps, SIGNING_KEYS_CHANNEL, kid);
   return { kid };
+}
+
+/**
+ * Re-encrypts every stored signing key under the current key-encryption key (the `keys rewrap`
+ * command), recorded in the audit log when anything changed. Cells need no announcement: the
+ * keys they hold are the same keys.
+ */
+export async function rewrapSigningKeys(db: Kysely<Database>, keks: KeyEncryptionKeys): Promise<{ rewrapped: number; total: number }> {
+  return new SigningKeyRing(db, keks).rewrap((trx, { rewrapped, total }) => recordKeysCommand(trx, 'signing_key.rewrapped',
+    `${rewrapped} of ${total} signing keys re-encrypted under a new key-encryption key by \`opendirector keys rewrap\``));
+}
+
+/**
+ * The audit event of an offline `opendirector keys` command: in the System org, with no user
+ * (the command authenticates by holding the database and key-encryption key, not as a person),
+ * naming the host it ran on.
+ */
+async function recordKeysCommand(trx: Transaction<Database>, event: AuditEventKey, description: string, kid?: string): Promise<void> {
+  const system = await trx.selectFrom('orgs').select(['id', 'name']).where('name', '=', SYSTEM_ORG_NAME).executeTakeFirstOrThrow();
+  const actor: AuditActor = { userId: null, userName: null, orgId: system.id, orgName: system.name, apiTokenId: null };
+  await appendAuditEvent(trx, {
+    event, at: new Date(), actor, description, properties: { 'opendirector.command.host': os.hostname() },
+    ...(kid ? { entity: { id: kid, name: kid, type: 'signingKey' } } : {}),
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import type { SigningKey } from './access-token.ts';
 import type { KeyEncryptionKeys } from './key-encryption-key.ts';
@@ -79,9 +79,10 @@ export class SigningKeyRing {
    * Re-encrypts, in one transaction, every stored key that is not yet under the current
    * key-encryption key (the `keys rewrap` command). Keys already under it are left as they are,
    * so running it twice changes nothing the second time. Throws, changing nothing, when a key
-   * decrypts under none of the configured key-encryption keys.
+   * decrypts under none of the configured key-encryption keys. `record` runs in the same
+   * transaction when something was re-encrypted (the `keys` command's audit event).
    */
-  async rewrap(): Promise<{ rewrapped: number; total: number }> {
+  async rewrap(record?: (trx: Transaction<Database>, result: { rewrapped: number; total: number }) => Promise<void>): Promise<{ rewrapped: number; total: number }> {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('signing_keys').select(['kid', 'encrypted_secret']).execute();
       let rewrapped = 0;
@@ -91,18 +92,24 @@ export class SigningKeyRing {
         await trx.updateTable('signing_keys').set({ encrypted_secret: encryptSecret(secret, this.keks.current) }).where('kid', '=', row.kid).execute();
         rewrapped++;
       }
-      return { rewrapped, total: rows.length };
+      const result = { rewrapped, total: rows.length };
+      if (rewrapped > 0) await record?.(trx, result);
+      return result;
     });
   }
 
-  /** Adds a new signing key; older keys keep verifying until they are removed. */
-  async rotate(): Promise<string> {
+  /**
+   * Adds a new signing key; older keys keep verifying until they are removed. `record` runs in
+   * the same transaction (the `keys` command's audit event).
+   */
+  async rotate(record?: (trx: Transaction<Database>, kid: string) => Promise<void>): Promise<string> {
     const kid = randomBytes(8).toString('hex');
     const secret = randomBytes(32);
     const now = new Date().toISOString();
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
       await trx.insertInto('signing_keys').values({ kid, encrypted_secret: encryptSecret(secret, this.keks.current), created_at: now, retired_at: null }).execute();
+      await record?.(trx, kid);
     });
     await this.load();
     return kid;

@@ -49,6 +49,12 @@ describe('opendirector keys (issue 6)', () => {
     const kid = /^New signing key ([0-9a-f]{16}): it signs from now on; earlier keys keep verifying\.\n$/.exec(rotated.stdout)?.[1];
     expect(kid).toBeDefined();
     await until(() => cell.server.services.keys.signingKey().kid === kid, 5_000, 'switched to the new key');
+    // Recorded in the System org's audit log, with no user: the command is not a person.
+    const events = await cell.server.database.db.selectFrom('audit_events').selectAll()
+      .where('event_type', '=', 'com/vmware/cloud/event/signingKey/create').where('entity_id', '=', kid!).execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ org_name: 'System', user_id: null, entity_type: 'signingKey', event_status: 'SUCCESS' });
+    expect(events[0]?.description).toBe(`Signing key ${kid} created by \`opendirector keys rotate\`; it signs from now on`);
 
     const listed = await cli(['keys', 'list'], env);
     expect(listed.code).toBe(0);
@@ -99,6 +105,10 @@ describe('opendirector keys rewrap: changing the key-encryption key', () => {
       + 'Once every cell runs with the current key, remove OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS from their configuration.\n');
     const again = await cli(['keys', 'rewrap'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: NEW_KEK });
     expect(again.stdout).toBe('All 2 signing keys are already encrypted under the current key-encryption key; nothing changed.\n');
+    // One audit event for the run that changed something, none for the one that did not.
+    const rewraps = await cell.server.database.db.selectFrom('audit_events').select(['org_name', 'user_id', 'description'])
+      .where('event_type', '=', 'com/vmware/cloud/event/signingKey/rewrap').execute();
+    expect(rewraps).toEqual([{ org_name: 'System', user_id: null, description: '2 of 2 signing keys re-encrypted under a new key-encryption key by `opendirector keys rewrap`' }]);
 
     const oldOnly = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY });
     expect(oldOnly.code).toBe(1);
