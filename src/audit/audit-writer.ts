@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { newTimeOrderedId } from '../common/ids.ts';
 import { AUDIT_EVENTS, type AuditEventKey } from './events.ts';
+import type { Principal } from '../sessions/principal.ts';
 
 /** Who did something: the principal of the request, or nobody (a failed login). */
 export interface AuditActor {
@@ -13,6 +14,14 @@ export interface AuditActor {
   apiTokenId: string | null;
   sessionId?: string | null;
   clientIp?: string | null;
+}
+
+/** The actor of a request's principal (a token-derived session carries its API token's id, seed 001). */
+export function auditActorOf(p: Principal, clientIp: string): AuditActor {
+  return {
+    userId: p.userId, userName: p.username, orgId: p.orgId, orgName: p.orgName,
+    apiTokenId: p.apiTokenId, sessionId: p.sessionId, clientIp,
+  };
 }
 
 export interface AuditEventInput {

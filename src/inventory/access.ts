@@ -1,4 +1,3 @@
-import type { AuditActor } from '../audit/audit-writer.ts';
 import type { Principal } from '../sessions/principal.ts';
 
 /**
@@ -23,10 +22,3 @@ export function isInScope(scope: OrgScope, orgId: string): boolean {
   return scope.kind === 'all' || scope.orgId === orgId;
 }
 
-/** The audit actor for a request's principal (token-derived sessions carry the token id, seed 001). */
-export function auditActorFor(p: Principal, clientIp: string): AuditActor {
-  return {
-    userId: p.userId, userName: p.username, orgId: p.orgId, orgName: p.orgName,
-    apiTokenId: p.apiTokenId, sessionId: p.sessionId, clientIp,
-  };
-}

@@ -11,7 +11,6 @@ export { orgScopeFor } from './access.ts';
 /** True when a scope lets the caller see an org's rows. */
 export { isInScope } from './access.ts';
 /** The audit actor of a request's principal. */
-export { auditActorFor } from './access.ts';
 /** Flat, filterable SQL views of VMs, vApps and VDCs (wrapped as `r`) and their row types. */
 export { vmRecordsQuery, vappRecordsQuery, vdcRecordsQuery, findVmRecord, findVappRecord, findVdcRecord } from './inventory-queries.ts';
 export type { VmRecordRow, VappRecordRow, VdcRecordRow } from './inventory-queries.ts';

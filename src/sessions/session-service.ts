@@ -10,7 +10,8 @@ import { loadEffectiveRights } from '../rbac/effective-rights.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
 import { restrictRightsForApiTokenSession } from './api-token-session-policy.ts';
 import type { Principal } from './principal.ts';
-import { auditEventRow, type AuditEventInput } from '../audit/audit-writer.ts';
+import { appendAuditEvent, auditEventRow, type AuditEventInput } from '../audit/audit-writer.ts';
+import { logoutEvent, type EndedBy } from './logout-event.ts';
 import { GroupCommitWriter } from '../audit/group-commit.ts';
 import { preparedQuery } from '../storage/prepared-query.ts';
 
@@ -277,22 +278,23 @@ export class SessionService {
   }
 
   /**
-   * Ends the caller's session (logout). A token-derived session has no row: it is listed in
+   * Ends a session (logout). A token-derived session has no row: it is listed in
    * `ended_token_sessions` until it would have expired; expired entries are swept meanwhile.
+   * With `by` (the request that ends it), the logout's audit event is written in the same
+   * transaction (logoutEvent).
    */
-  async endSession(p: Pick<Principal, 'sessionId' | 'apiTokenId' | 'expiresAt'>): Promise<void> {
-    const now = this.deps.clock.now().toISOString();
-    if (p.apiTokenId === null) {
-      await this.deps.db.updateTable('sessions').set({ ended_at: now }).where('id', '=', p.sessionId).where('ended_at', 'is', null).execute();
-      return;
-    }
-    const apiTokenId = p.apiTokenId;
+  async endSession(p: Pick<Principal, 'sessionId' | 'apiTokenId' | 'expiresAt'>, by?: EndedBy): Promise<void> {
+    const at = this.deps.clock.now();
+    const now = at.toISOString();
     await this.deps.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('ended_token_sessions').where('expires_at', '<=', now).execute();
-      const known = await trx.selectFrom('ended_token_sessions').select('id').where('id', '=', p.sessionId).executeTakeFirst();
-      if (!known) await trx.insertInto('ended_token_sessions').values({ id: p.sessionId, api_token_id: apiTokenId, expires_at: p.expiresAt }).execute();
-      // Sessions minted before token-derived sessions became stateless still have a row.
+      if (p.apiTokenId !== null) {
+        await trx.deleteFrom('ended_token_sessions').where('expires_at', '<=', now).execute();
+        const known = await trx.selectFrom('ended_token_sessions').select('id').where('id', '=', p.sessionId).executeTakeFirst();
+        if (!known) await trx.insertInto('ended_token_sessions').values({ id: p.sessionId, api_token_id: p.apiTokenId, expires_at: p.expiresAt }).execute();
+      }
+      // Interactive sessions, and token-derived ones minted before those became stateless, have a row.
       await trx.updateTable('sessions').set({ ended_at: now }).where('id', '=', p.sessionId).where('ended_at', 'is', null).execute();
+      if (by) await appendAuditEvent(trx, logoutEvent(p.sessionId, by, at));
     });
   }
 }

@@ -3,7 +3,7 @@ import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
 import { newId } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
-import { appendAuditEvent, type AuditActor } from '../audit/audit-writer.ts';
+import { appendAuditEvent, auditActorOf } from '../audit/audit-writer.ts';
 import type { SessionService, IssuedTokenSession } from '../sessions/session-service.ts';
 import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
@@ -27,10 +27,6 @@ export interface ApiTokenView {
 }
 
 const MAX_NAME_LENGTH = 128;
-
-function actorOf(p: Principal, clientIp: string): AuditActor {
-  return { userId: p.userId, userName: p.username, orgId: p.orgId, orgName: p.orgName, apiTokenId: p.apiTokenId, sessionId: p.sessionId, clientIp };
-}
 
 /**
  * API tokens (issue 3): register (name → id), one-shot mint of the secret (jwt-bearer), exchange
@@ -69,7 +65,7 @@ export class ApiTokenService {
         minted_at: null, last_used_at: null, last_used_ip: null, revoked_at: null, revoked_by: null,
       }).execute();
       await appendAuditEvent(trx, {
-        event: 'api_token.created', at: clock.now(), actor: actorOf(p, clientIp),
+        event: 'api_token.created', at: clock.now(), actor: auditActorOf(p, clientIp),
         entity: { id, name: clientName, type: 'token' }, description: `API token "${clientName}" registered`,
       });
       return { id, name: clientName };
@@ -98,7 +94,7 @@ export class ApiTokenService {
         username: p.username, orgId: p.orgId, apiTokenId: row.id, sessionEpoch: Number(owner.session_epoch), ttlSeconds: this.deps.accessTokenTtlSeconds,
       });
       await appendAuditEvent(trx, {
-        event: 'api_token.issued', at: clock.now(), actor: actorOf(p, clientIp),
+        event: 'api_token.issued', at: clock.now(), actor: auditActorOf(p, clientIp),
         entity: { id: row.id, name: row.name, type: 'token' }, description: `API token "${row.name}" secret issued to its owner`,
       });
       return { apiToken: token, session };
@@ -182,7 +178,7 @@ export class ApiTokenService {
         await trx.updateTable('sessions').set({ ended_at: clock.now().toISOString() })
           .where('api_token_id', '=', row.id).where('ended_at', 'is', null).execute();
         await appendAuditEvent(trx, {
-          event: 'api_token.revoked', at: clock.now(), actor: actorOf(p, clientIp),
+          event: 'api_token.revoked', at: clock.now(), actor: auditActorOf(p, clientIp),
           entity: { id: row.id, name: row.name, type: 'token' },
           description: `API token "${row.name}" of ${row.username} revoked by ${p.username}@${p.orgName}`,
           properties: { 'token.owner': row.username, 'token.revokedBy': `${p.username}@${p.orgName}` },

@@ -4,11 +4,12 @@ import { toUrn, uuidFromUrn, type UrnType } from '../../common/ids.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import type { FiqlFieldMap } from '../../fiql/index.ts';
 import {
-  auditActorFor, createVapp, createVdc, createVm, findVappRecord, findVdcRecord, findVmRecord, orgScopeFor,
+  createVapp, createVdc, createVm, findVappRecord, findVdcRecord, findVmRecord, orgScopeFor,
   vappRecordsQuery, vdcRecordsQuery, vmRecordsQuery, type VappRecordRow, type VdcRecordRow, type VmRecordRow,
 } from '../../inventory/index.ts';
 import { authed, defineRoutes, type AuthedContext } from '../http/route.ts';
 import { runPagedList } from './paged-list.ts';
+import { auditActorOf } from '../../audit/audit-writer.ts';
 
 /**
  * OpenDirector extensions, not Cloud Director paths: the provider's way to build the inventory
@@ -110,7 +111,7 @@ function found<T>(row: T | undefined): T {
 }
 
 const scopeOf = (c: AuthedContext) => orgScopeFor(c.principal, c.org.orgId);
-const actorOf = (c: AuthedContext) => auditActorFor(c.principal, c.clientIp);
+const actorOf = (c: AuthedContext) => auditActorOf(c.principal, c.clientIp);
 
 export const inventoryRoutes = defineRoutes([
   {

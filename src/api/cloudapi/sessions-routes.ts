@@ -1,6 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
 import { toUrn, uuidFromUrn } from '../../common/ids.ts';
-import { appendAuditEvent } from '../../audit/audit-writer.ts';
 import { authed, defineRoutes, type AuthedContext, type RequestContext } from '../http/route.ts';
 import { loginHeaders, performLogin, siteName } from '../http/login-handler.ts';
 import { sessionJson } from './session-wire.ts';
@@ -18,16 +17,9 @@ async function login(ctx: RequestContext, endpoint: 'tenant' | 'provider') {
   };
 }
 
-/** Ends `ended` (the caller's own session, or another of the caller's) and records it. */
+/** Ends `ended` (the caller's own session, or another of the caller's), recorded in the audit log. */
 async function endAndRecord(c: AuthedContext, ended: Pick<OwnSession, 'sessionId' | 'apiTokenId' | 'expiresAt'>) {
-  await c.services.sessions.endSession(ended);
-  const other = ended.sessionId !== c.principal.sessionId;
-  await appendAuditEvent(c.services.db, {
-    event: 'session.logged_out', at: c.services.clock.now(),
-    actor: { userId: c.principal.userId, userName: c.principal.username, orgId: c.principal.orgId, orgName: c.principal.orgName, apiTokenId: c.principal.apiTokenId, sessionId: c.principal.sessionId, clientIp: c.clientIp },
-    ...(other ? { entity: { id: ended.sessionId, name: c.principal.username, type: 'session' } } : {}),
-    description: other ? `User ${c.principal.username} ended their session ${ended.sessionId}` : `User ${c.principal.username} logged out`,
-  });
+  await c.services.sessions.endSession(ended, { principal: c.principal, clientIp: c.clientIp });
   return { status: 204 };
 }
 

@@ -2,11 +2,12 @@ import { AppError } from '../../errors/app-error.ts';
 import { isUuid, uuidFromUrn } from '../../common/ids.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import {
-  auditActorFor, findTask, findVappRecord, findVdcRecord, findVmRecord, orgScopeFor, powerVm, type PowerAction,
+  findTask, findVappRecord, findVdcRecord, findVmRecord, orgScopeFor, powerVm, type PowerAction,
 } from '../../inventory/index.ts';
 import { authed, defineRoutes, type AuthedContext, type RouteSpec } from '../http/route.ts';
 import { taskDocument, vappDocument, vdcDocument, vmDocument } from './inventory-xml.ts';
 import { MEDIA, xmlResult } from './xml-wire.ts';
+import { auditActorOf } from '../../audit/audit-writer.ts';
 
 /**
  * VCD addresses VMs and vApps as `/api/vApp/vm-{uuid}` and `/api/vApp/vapp-{uuid}` (the hrefs in
@@ -45,7 +46,7 @@ async function powerAction(c: AuthedContext, action: PowerAction) {
     throw new AppError('BAD_REQUEST', { message: 'OpenDirector powers individual VMs; power the VMs of this vApp instead.' });
   }
   const task = await powerVm(c.services.db, {
-    at: c.services.clock.now(), actor: auditActorFor(c.principal, c.clientIp),
+    at: c.services.clock.now(), actor: auditActorOf(c.principal, c.clientIp),
     scope: orgScopeFor(c.principal, c.org.orgId), vmId: ref.id, action,
   });
   return xmlResult('Task', taskDocument(c.baseUrl, task), MEDIA.task, c.version, 202);
