@@ -69,8 +69,11 @@ export function verifyAccessToken(
   if (typeof header !== 'object' || header === null || header.alg !== 'HS256' || typeof header.kid !== 'string') return null;
   const key = keyFor(header.kid);
   if (!key) return null;
-  const expected = createHmac('sha256', key.secret).update(`${h}.${p}`).digest();
-  const given = Buffer.from(s, 'base64url');
+  // The signature is compared as the canonical base64url text, not decoded: decoding would accept
+  // other spellings of the same bytes (the last character's two unused bits, stray characters
+  // Buffer skips), so one token would have many accepted forms.
+  const expected = Buffer.from(createHmac('sha256', key.secret).update(`${h}.${p}`).digest('base64url'));
+  const given = Buffer.from(s);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let claims: Partial<AccessTokenClaims>;
   try {

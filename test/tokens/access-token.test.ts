@@ -34,4 +34,18 @@ describe('access tokens (compact JWS, HS256)', () => {
     }
     expect(verifyAccessToken(token, keyFor, now)).toMatchObject({ jti: 'session-1' });
   });
+
+  it('accepts only the one spelling of the signature: every other last character, padding and stray characters are refused', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // Over many keys, so the last character takes many values (it carries 4 bits and 2 unused ones).
+    for (let k = 0; k < 40; k++) {
+      const own = { kid: 'k1', secret: randomBytes(32) };
+      const token = signAccessToken(claims, own);
+      const keyOf = (kid: string) => (kid === 'k1' ? own : undefined);
+      expect(verifyAccessToken(token, keyOf, now)).not.toBeNull();
+      const body = token.slice(0, -1);
+      for (const c of ALPHABET) if (c !== token.at(-1)) expect(verifyAccessToken(body + c, keyOf, now), `last ${c}`).toBeNull();
+      for (const spelled of [`${token}=`, `${token}!`, `${body}*${token.at(-1)}`, `${token} `]) expect(verifyAccessToken(spelled, keyOf, now), spelled).toBeNull();
+    }
+  });
 });
