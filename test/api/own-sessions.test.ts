@@ -116,6 +116,21 @@ describe('GET /cloudapi/1.0.0/sessions and /sessions/{id}', () => {
     expect((await get(await exchange(t.url, 'System', token), '/sessions/current')).status).toBe(200);
   });
 
+  it('records a logout through either API (CloudAPI and the legacy XML `DELETE /api/session`) in the audit log', async () => {
+    const logouts = async (sessionId: string) => t.server.services.db.selectFrom('audit_events').select(['description', 'entity_id', 'additional_properties'])
+      .where('event_type', '=', 'com/vmware/cloud/event/session/logout').execute()
+      .then((rows) => rows.filter((r) => JSON.parse(r.additional_properties)['user.session.id'] === sessionId));
+    for (const out of [
+      (access: string) => del(access, '/sessions/current'),
+      (access: string) => request(t.url, 'DELETE', '/api/session', { headers: { ...bearer(access), accept: 'application/*+xml;version=37.0' } }),
+    ]) {
+      const access = await login(t.url, 'carol', 'own-sessions-org', TENANT_PASSWORD);
+      const id = (await sessionIdOf(access)).replace('urn:vcloud:session:', '');
+      expect((await out(access)).status).toBe(204);
+      expect(await logouts(id)).toEqual([{ description: 'User carol logged out', entity_id: null, additional_properties: expect.any(String) }]);
+    }
+  });
+
   it('refuses another user\'s session, an unknown id and a malformed id alike (403), and anonymous callers (401)', async () => {
     const admin = await loginAdmin(t.url);
     const carol = await login(t.url, 'carol', 'own-sessions-org', TENANT_PASSWORD);

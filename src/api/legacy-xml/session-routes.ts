@@ -54,7 +54,7 @@ export const xmlSessionRoutes = defineRoutes([
     id: 'xml.logout', method: 'DELETE', path: '/api/session', family: 'xml', auth: 'session', allowEnrolmentOnly: true,
     handler: async (ctx) => {
       const c = authed(ctx);
-      await c.services.sessions.endSession(c.principal);
+      await c.services.sessions.endSession(c.principal, { principal: c.principal, clientIp: c.clientIp });
       return { status: 204 };
     },
   },
