@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../storage/database.ts';
+import type { Database, SessionRow } from '../storage/database.ts';
 import { timeOfTimeOrderedId } from '../common/ids.ts';
 import type { Principal } from './principal.ts';
 
@@ -43,21 +43,24 @@ export class OwnSessions {
     if (pageSize === 0 || start >= total) return { total, values: [] };
     const head = current && start === 0 ? [current] : [];
     const limit = pageSize - head.length;
-    const rows = limit === 0 ? [] : await this.live(p, now).select(['id', 'created_at', 'expires_at', 'api_token_id'])
+    const rows = limit === 0 ? [] : await this.live(p, now).select(COLUMNS)
       .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(Math.max(0, start - extra)).execute();
-    return {
-      total,
-      values: [...head, ...rows.map((r) => ({ sessionId: r.id, createdAt: r.created_at, expiresAt: r.expires_at, apiTokenId: r.api_token_id }))],
-    };
+    return { total, values: [...head, ...rows.map(fromRow)] };
   }
 
   /** One of the caller's live sessions by id, or null (someone else's, ended, expired or unknown). */
   async find(p: Principal, sessionId: string, now: string): Promise<OwnSession | null> {
     const current = this.current(p);
     if (current && current.sessionId === sessionId) return current;
-    const r = await this.live(p, now).select(['id', 'created_at', 'expires_at', 'api_token_id']).where('id', '=', sessionId).executeTakeFirst();
-    return r ? { sessionId: r.id, createdAt: r.created_at, expiresAt: r.expires_at, apiTokenId: r.api_token_id } : null;
+    const r = await this.live(p, now).select(COLUMNS).where('id', '=', sessionId).executeTakeFirst();
+    return r ? fromRow(r) : null;
   }
+}
+
+const COLUMNS = ['id', 'created_at', 'expires_at', 'api_token_id'] as const;
+
+function fromRow(r: Pick<SessionRow, (typeof COLUMNS)[number]>): OwnSession {
+  return { sessionId: r.id, createdAt: r.created_at, expiresAt: r.expires_at, apiTokenId: r.api_token_id };
 }
 
 /** Sessions get time-ordered ids (UUIDv7), so a session without a row still knows when it began. */
