@@ -24,6 +24,9 @@ import type { Services } from './api/http/services.ts';
 import { allRoutes } from './api/routes.ts';
 import { createPortal } from './web/serve-portal.ts';
 
+/** How often a server on the embedded database looks for a `keys` command's change (no NOTIFY there). */
+const SIGNING_KEYS_POLL_MS = 2_000;
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly services: Services;
@@ -80,7 +83,11 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   const notifications = startCellNotifications(database.pgPool, {
     onError: (err, what) => logger.warn({ err }, `${what} lost; reconnecting`),
   });
-  followSigningKeyRotations(keys, notifications, (err) => logger.error({ err }, 'could not re-read the signing keys'));
+  const stopFollowingKeys = followSigningKeyRotations(keys, notifications, {
+    onError: (err) => logger.error({ err }, 'could not re-read the signing keys'),
+    // Nothing announces a `keys` command run against the embedded database: look every 2 s.
+    ...(database.caps.sharedByCells ? {} : { pollEveryMs: SIGNING_KEYS_POLL_MS }),
+  });
   const sessions = new SessionService({ db: database.db, clock, keys, siteId });
   // Failed-credential counters must be shared when several cells share the database (issue 6).
   const newLimiter = (): FailureLimiter => (database.caps.sharedByCells
@@ -114,6 +121,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     },
     async close() {
       await app.close();
+      stopFollowingKeys();
       await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);
       await database.close();

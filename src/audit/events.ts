@@ -44,6 +44,7 @@ export const AUDIT_EVENTS = {
   // OpenDirector's own (the `opendirector keys` command): no VCD counterpart.
   'signing_key.created': 'com/vmware/cloud/event/signingKey/create',
   'signing_key.rewrapped': 'com/vmware/cloud/event/signingKey/rewrap',
+  'signing_key.deleted': 'com/vmware/cloud/event/signingKey/delete',
 } as const;
 
 export type AuditEventKey = keyof typeof AUDIT_EVENTS;

@@ -3,7 +3,7 @@ import { loadConfig, ConfigError, type Config } from '../config/index.ts';
 import { openDatabase, type DatabaseHandle } from '../storage/db.ts';
 import { pendingMigrations } from '../storage/migrator.ts';
 import { resolveKeyEncryptionKeys } from '../tokens/key-encryption-key.ts';
-import { rewrapSigningKeys, rotateSigningKey } from '../tokens/signing-key-rotation.ts';
+import { deleteSigningKey, rewrapSigningKeys, rotateSigningKey } from '../tokens/signing-key-rotation.ts';
 
 /** A failure the command explains in one line (exit status 1), as opposed to a bug. */
 class KeysCommandError extends Error {
@@ -48,7 +48,8 @@ async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Pr
 /**
  * `opendirector keys rotate | rewrap | list`: the JWT signing keys shared by every cell (issue 6).
  * Rotation logs nobody out: older keys keep verifying; running cells switch to the new key when
- * the rotation is announced (PostgreSQL NOTIFY) or, with SQLite, when the server restarts.
+ * the rotation is announced (PostgreSQL NOTIFY) or, with SQLite, within the server's next check
+ * (every 2 s).
  */
 export function registerKeysCommand(program: Command): void {
   const keys = program.command('keys').description('Manage the JWT signing keys in the configured database');
@@ -59,7 +60,6 @@ export function registerKeysCommand(program: Command): void {
     .action(() => withDatabase(async (config, handle) => {
       const { kid } = await rotateSigningKey(handle, resolveKeyEncryptionKeys(config));
       process.stdout.write(`New signing key ${kid}: it signs from now on; earlier keys keep verifying.\n`);
-      if (!handle.caps.sharedByCells) process.stdout.write('Restart the server to sign with it.\n');
     }));
   keys
     .command('rewrap')
@@ -82,6 +82,27 @@ export function registerKeysCommand(program: Command): void {
       if (keks.previous.length > 0) {
         process.stdout.write('Once every cell runs with the current key, remove OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS from their configuration.\n');
       }
+    }));
+  keys
+    .command('delete')
+    .argument('<kid>', 'the retired key to delete, as `keys list` shows it')
+    .description('Delete a retired signing key (one that leaked): every access token and session it signed is refused from then on')
+    .addHelpText('after', [
+      '',
+      'A leaked signing key: run `keys rotate` first (the key that signs cannot be deleted), then',
+      '`keys delete <kid>` with the old kid. Running cells drop it at once (PostgreSQL) or within',
+      '2 s (the embedded database); people whose sessions it signed log in again, and automation',
+      'exchanges its API token again.',
+      '',
+    ].join('\n'))
+    .action((kid: string) => withDatabase(async (_config, handle) => {
+      const outcome = await deleteSigningKey(handle, kid);
+      if ('refused' in outcome) {
+        throw new KeysCommandError(outcome.refused === 'unknown'
+          ? `there is no signing key ${JSON.stringify(kid)} (see \`opendirector keys list\`); nothing changed.`
+          : `${kid} is the key that signs: run \`opendirector keys rotate\` first, then delete it; nothing changed.`);
+      }
+      process.stdout.write(`Deleted signing key ${kid}: access tokens and sessions it signed are refused from now on.\n`);
     }));
   keys
     .command('list')

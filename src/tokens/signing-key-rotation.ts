@@ -31,6 +31,28 @@ export async function rotateSigningKey(
 }
 
 /**
+ * Deletes a retired signing key (the `keys delete` command, for a key that leaked): every access
+ * token and session it signed is refused from then on, on every cell — at once on cells that
+ * hear the announcement, within seconds on the embedded database. The key that signs is refused
+ * (rotate first), and so is a kid that is not stored.
+ */
+export async function deleteSigningKey(
+  handle: { db: Kysely<Database>; caps: DialectCapabilities }, kid: string,
+): Promise<{ deleted: true } | { refused: 'unknown' | 'signing' }> {
+  const outcome = await handle.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('signing_keys').select(['kid', 'retired_at']).where('kid', '=', kid).executeTakeFirst();
+    if (!row) return { refused: 'unknown' as const };
+    if (row.retired_at === null) return { refused: 'signing' as const };
+    await trx.deleteFrom('signing_keys').where('kid', '=', kid).execute();
+    await recordKeysCommand(trx, 'signing_key.deleted',
+      `Signing key ${kid} deleted by \`opendirector keys delete\`; what it signed is refused from now on`, kid);
+    return { deleted: true as const };
+  });
+  if ('deleted' in outcome) await notifyCells(handle.db, handle.caps, SIGNING_KEYS_CHANNEL, kid);
+  return outcome;
+}
+
+/**
  * Re-encrypts every stored signing key under the current key-encryption key (the `keys rewrap`
  * command), recorded in the audit log when anything changed. Cells need no announcement: the
  * keys they hold are the same keys.
@@ -56,9 +78,25 @@ async function recordKeysCommand(trx: Transaction<Database>, event: AuditEventKe
 
 /**
  * Keeps a cell's key ring current: re-reads the keys when a rotation is announced and after the
- * notification connection comes back (an announcement may have been missed meanwhile).
+ * notification connection comes back (an announcement may have been missed meanwhile). Where
+ * nothing is announced (`pollEveryMs`, the embedded SQLite database, which the `keys` commands
+ * change from another process) it checks every `pollEveryMs` whether the stored keys changed.
+ * Returns what stops the checks.
  */
-export function followSigningKeyRotations(keys: SigningKeyRing, notifications: CellNotifications, onError: (err: unknown) => void): void {
-  const reload = (): void => void keys.load().catch(onError);
+export function followSigningKeyRotations(
+  keys: SigningKeyRing, notifications: CellNotifications, opts: { onError: (err: unknown) => void; pollEveryMs?: number },
+): () => void {
+  const reload = (): void => void keys.load().catch(opts.onError);
   notifications.listen(SIGNING_KEYS_CHANNEL, { onNotify: reload, onResync: reload });
+  if (opts.pollEveryMs === undefined) return () => undefined;
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    keys.reloadIfChanged().catch(opts.onError).finally(() => {
+      checking = false;
+    });
+  }, opts.pollEveryMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

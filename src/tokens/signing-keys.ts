@@ -50,8 +50,15 @@ export function decryptUnderAny(encoded: string, keks: KeyEncryptionKeys): { sec
 export class SigningKeyRing {
   private keys = new Map<string, SigningKey>();
   private current: SigningKey | undefined;
+  /** What the last load saw (each kid with its retirement), to tell whether the table changed. */
+  private loadedShape = '';
+  private unknownKidReload: Promise<void> | undefined;
+  private unknownKidReloadAt = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
 
-  constructor(private readonly db: Kysely<Database>, private readonly keks: KeyEncryptionKeys) {}
+  constructor(private readonly db: Kysely<Database>, private readonly keks: KeyEncryptionKeys, opts: { now?: () => number } = {}) {
+    this.now = opts.now ?? (() => performance.now());
+  }
 
   /**
    * (Re-)reads every stored key. All or nothing: if one cannot be decrypted (a cell given the
@@ -73,6 +80,20 @@ export class SigningKeyRing {
     }
     this.keys = keys;
     this.current = current ?? [...keys.values()].at(-1);
+    this.loadedShape = shapeOf(rows);
+  }
+
+  /**
+   * Re-reads the keys when the stored set changed since the last load: a key added or retired by
+   * `keys rotate`, or removed by `keys delete`, in another process. Where no announcement reaches
+   * the cell (the embedded SQLite database), the server calls this every few seconds; reading
+   * the kids alone costs one small query and no decryption.
+   */
+  async reloadIfChanged(): Promise<boolean> {
+    const rows = await this.db.selectFrom('signing_keys').select(['kid', 'retired_at']).orderBy('created_at', 'asc').execute();
+    if (shapeOf(rows) === this.loadedShape) return false;
+    await this.load();
+    return true;
   }
 
   /**
@@ -123,7 +144,27 @@ export class SigningKeyRing {
   /** Looks a key up by kid; an unknown kid (rotated on another cell) is re-read once. */
   keyFor = (kid: string): SigningKey | undefined => this.keys.get(kid);
 
+  /**
+   * Re-reads the keys for a kid this cell does not know (a key rotated on another cell whose
+   * announcement has not arrived yet). The kid comes from an unauthenticated token header, so
+   * anyone can send a new one on every request: concurrent requests share one re-read, and at
+   * most one re-read starts per second; a kid still unknown after it is refused.
+   */
   async refreshIfUnknown(kid: string): Promise<void> {
-    if (!this.keys.has(kid)) await this.load();
+    if (this.keys.has(kid)) return;
+    if (this.unknownKidReload) return this.unknownKidReload;
+    if (this.now() - this.unknownKidReloadAt < UNKNOWN_KID_RELOAD_INTERVAL_MS) return;
+    this.unknownKidReloadAt = this.now();
+    this.unknownKidReload = this.load().finally(() => {
+      this.unknownKidReload = undefined;
+    });
+    return this.unknownKidReload;
   }
+}
+
+/** At most one re-read per this interval is started by tokens naming an unknown kid. */
+export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 1_000;
+
+function shapeOf(rows: ReadonlyArray<{ kid: string; retired_at: string | null }>): string {
+  return rows.map((r) => `${r.kid}:${r.retired_at ?? ''}`).join(',');
 }

@@ -64,6 +64,36 @@ describe('opendirector keys (issue 6)', () => {
     expect(lines[1]).toMatch(new RegExp(`^${kid}  \\S+  signing$`));
   });
 
+  it('deletes a retired key: the running cell drops it at once and what it signed is refused; the signing key and unknown kids are refused', async () => {
+    const signedByOld = await loginAdmin(cell.url);
+    const oldKid = cell.server.services.keys.signingKey().kid;
+    expect((await cli(['keys', 'rotate'], env)).code).toBe(0);
+    await until(() => cell.server.services.keys.signingKey().kid !== oldKid, 5_000, 'switched to the new key');
+    const current = cell.server.services.keys.signingKey().kid;
+    const status = async (token: string) => (await request(cell.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: bearer(token) })).status;
+    expect(await status(signedByOld)).toBe(200);
+
+    const signing = await cli(['keys', 'delete', current], env);
+    expect(signing.code).toBe(1);
+    expect(signing.stderr).toBe(`opendirector: ${current} is the key that signs: run \`opendirector keys rotate\` first, then delete it; nothing changed.\n`);
+    const unknown = await cli(['keys', 'delete', '0123456789abcdef'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('opendirector: there is no signing key "0123456789abcdef" (see `opendirector keys list`); nothing changed.\n');
+    expect(await cell.server.database.db.selectFrom('signing_keys').select('kid').where('kid', '=', current).execute()).toHaveLength(1);
+
+    const deleted = await cli(['keys', 'delete', oldKid], env);
+    expect(deleted.stderr).toBe('');
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toBe(`Deleted signing key ${oldKid}: access tokens and sessions it signed are refused from now on.\n`);
+    await until(() => cell.server.services.keys.keyFor(oldKid) === undefined, 5_000, 'dropped the deleted key');
+    expect(await status(signedByOld)).toBe(401);
+    expect(await status(await loginAdmin(cell.url))).toBe(200);
+    const events = await cell.server.database.db.selectFrom('audit_events').select(['org_name', 'user_id', 'entity_id', 'description'])
+      .where('event_type', '=', 'com/vmware/cloud/event/signingKey/delete').execute();
+    expect(events).toEqual([{ org_name: 'System', user_id: null, entity_id: oldKid,
+      description: `Signing key ${oldKid} deleted by \`opendirector keys delete\`; what it signed is refused from now on` }]);
+  });
+
   it('refuses, changing nothing, with a key-encryption key that does not decrypt the stored keys', async () => {
     const before = await cell.server.database.db.selectFrom('signing_keys').selectAll().execute();
     const res = await cli(['keys', 'rotate'], { ...env, OPENDIRECTOR_KEY_ENCRYPTION_KEY: 'not-the-key-every-cell-uses-0123456789' });
@@ -132,5 +162,34 @@ describe('opendirector keys rewrap: changing the key-encryption key', () => {
     expect(res.stderr).toBe('opendirector: Invalid configuration: OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS every key must have at least 32 characters\n');
     expect(res.stderr).not.toContain(TEST_KEY_ENCRYPTION_KEY);
     expect(await cell.server.database.db.selectFrom('signing_keys').selectAll().execute()).toEqual(rows);
+  });
+});
+
+describe('opendirector keys against the embedded database, while its server runs', () => {
+  let server: TestServer;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    server = await startTestServer({}, { engine: 'sqlite' });
+    env = { OPENDIRECTOR_DATA_DIR: server.dataDir };
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('the server signs with a rotated key and drops a deleted one within seconds, with no restart', async () => {
+    const signedByOld = await loginAdmin(server.url);
+    const oldKid = server.server.services.keys.signingKey().kid;
+    const rotated = await cli(['keys', 'rotate'], env);
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    const kid = /^New signing key ([0-9a-f]{16}):/.exec(rotated.stdout)?.[1];
+    expect(kid).toBeDefined();
+    await until(() => server.server.services.keys.signingKey().kid === kid, 10_000, 'switched to the new key');
+    const status = async (token: string) => (await request(server.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: bearer(token) })).status;
+    expect(await status(signedByOld)).toBe(200);
+
+    expect((await cli(['keys', 'delete', oldKid], env)).code).toBe(0);
+    await until(() => server.server.services.keys.keyFor(oldKid) === undefined, 10_000, 'dropped the deleted key');
+    expect(await status(signedByOld)).toBe(401);
   });
 });

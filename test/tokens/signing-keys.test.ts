@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { encryptSecret, SigningKeyRing } from '../../src/tokens/signing-keys.ts';
+import type { KyselyPlugin } from 'kysely';
+import { encryptSecret, SigningKeyRing, UNKNOWN_KID_RELOAD_INTERVAL_MS } from '../../src/tokens/signing-keys.ts';
 import { engines, testDatabasePerTest } from '../support/database-engines.ts';
 
 const A = 'key-encryption-key-A-0123456789abcdef0123';
@@ -57,5 +58,62 @@ describe.each(engines)('signing keys under changing key-encryption keys on %s', 
     await expect(ring.load()).rejects.toThrow(/authenticate/);
     expect(ring.signingKey()).toBe(signing);
     expect(ring.keyFor(signing.kid)).toBe(signing);
+  });
+
+  it('tokens naming unknown kids share one re-read, and start at most one per interval', async () => {
+    const { handle } = await openDatabase(engine);
+    let keyReads = 0;
+    // Counts the ring's reads of the key table (a Kysely plugin on the real connection).
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (args.node.kind === 'SelectQueryNode') keyReads++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    let now = 0;
+    const ring = new SigningKeyRing(handle.db.withPlugin(counting), only(A), { now: () => now });
+    await ring.load();
+    const other = new SigningKeyRing(handle.db, only(A));
+    await other.load();
+    const rotated = await other.rotate();
+    keyReads = 0;
+
+    // Fifty requests at once with fifty made-up kids: one re-read, which also finds the real new key.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => ring.refreshIfUnknown(`f00d${String(i).padStart(12, '0')}`)));
+    expect(keyReads).toBe(1);
+    expect(ring.keyFor(rotated)).toBeDefined();
+
+    const later = await other.rotate();
+    now += UNKNOWN_KID_RELOAD_INTERVAL_MS - 1;
+    await ring.refreshIfUnknown(later);
+    expect(keyReads).toBe(1);
+    expect(ring.keyFor(later)).toBeUndefined();
+    now += 1;
+    await ring.refreshIfUnknown(later);
+    expect(keyReads).toBe(2);
+    expect(ring.keyFor(later)).toBeDefined();
+    // A known kid never re-reads.
+    now += UNKNOWN_KID_RELOAD_INTERVAL_MS;
+    await ring.refreshIfUnknown(later);
+    expect(keyReads).toBe(2);
+  });
+
+  it('reloadIfChanged re-reads only when a key was added, retired or deleted elsewhere', async () => {
+    const { handle } = await openDatabase(engine);
+    const ring = new SigningKeyRing(handle.db, only(A));
+    await ring.load();
+    const first = ring.signingKey().kid;
+    expect(await ring.reloadIfChanged()).toBe(false);
+    const other = new SigningKeyRing(handle.db, only(A));
+    await other.load();
+    const second = await other.rotate();
+    expect(await ring.reloadIfChanged()).toBe(true);
+    expect(ring.signingKey().kid).toBe(second);
+    expect(await ring.reloadIfChanged()).toBe(false);
+    await handle.db.deleteFrom('signing_keys').where('kid', '=', first).execute();
+    expect(await ring.reloadIfChanged()).toBe(true);
+    expect(ring.keyFor(first)).toBeUndefined();
+    expect(ring.keyFor(second)).toBeDefined();
   });
 });
