@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error.ts';
-import { toUrn, uuidFromUrn } from '../../common/ids.ts';
+import { toUrn, uuidFromUrn, type UrnType } from '../../common/ids.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import type { FiqlFieldMap } from '../../fiql/index.ts';
 import type { AuditEventRow } from '../../storage/database.ts';
@@ -27,9 +27,18 @@ const AUDIT_FIELDS: FiqlFieldMap = {
   'additionalProperties.currentContext.refreshTokenId': { column: 'a.api_token_id' },
 };
 
+/**
+ * Entity types the services record whose ids are URNs on the wire (spec §1.2: every entity id is
+ * `urn:vcloud:<type>:<uuid>`, and `eventEntity` is a {name,id} reference like any other, §10.2).
+ * Anything else (a signing key's `kid`) has no URN form and is shown as stored.
+ */
+const URN_ENTITY_TYPES: ReadonlySet<string> = new Set<UrnType>([
+  'org', 'user', 'group', 'role', 'globalRole', 'rightsBundle', 'token', 'session', 'vdc', 'vapp', 'vm',
+]);
+
 /** AuditTrailEvent (spec §10.2). */
 export function auditEventWire(e: AuditEventRow) {
-  const entityType = e.entity_type === 'token' || e.entity_type === 'user' || e.entity_type === 'org' || e.entity_type === 'session' ? e.entity_type : null;
+  const entityType = e.entity_type !== null && URN_ENTITY_TYPES.has(e.entity_type) ? e.entity_type as UrnType : null;
   return {
     eventId: toUrn('audit', e.id),
     description: e.description,
