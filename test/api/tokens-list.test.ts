@@ -178,3 +178,21 @@ describe('GET /cloudapi/1.0.0/tokens freshness (issue 7: compiled queries, never
     }
   });
 });
+
+describe('GET /cloudapi/1.0.0/tokens lookup by name (spec §5.1, §11: Go SDK / Terraform import)', () => {
+  it('finds a token whose name holds commas, semicolons and parentheses with the unescaped filter the Go SDK sends', async () => {
+    const names = ['deploy, prod (eu)', 'ci;nightly', 'x) y'];
+    const ids: Record<string, string> = {};
+    for (const name of names) ids[name] = (await createApiToken(t.url, alice, 'acme', name)).id;
+    for (const name of names) {
+      // G:govcd/api_token.go GetTokenByNameAndUsername: fmt.Sprintf, then url.Values.Encode().
+      const query = new URLSearchParams({ filter: `(name==${name};owner.name==alice;(type==PROXY,type==REFRESH))`, pageSize: '128' });
+      const res = await list(alice, `/?${query.toString()}`);
+      expect(res.body, name).toMatchObject({ resultTotal: 1, pageCount: 1 });
+      expect(res.body.values.map((v) => [v.id, v.name]), name).toEqual([[`urn:vcloud:token:${ids[name]}`, name]]);
+    }
+    // CSE's backslash-escaped form still reads the same (spec §5.1).
+    const cse = await list(alice, `?filter=${encodeURIComponent('type==REFRESH;name==deploy\\, prod \\(eu\\)')}`);
+    expect(cse.body.values.map((v) => v.name)).toEqual(['deploy, prod (eu)']);
+  });
+});

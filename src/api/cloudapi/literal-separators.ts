@@ -20,12 +20,12 @@ function closesGroup(s: string, at: number): boolean {
  * (`G:govcd/rights.go` getRightByName, `G:govcd/roles.go` GetRoleByName), while VCD's right names
  * contain ',' ("Role: Create, Edit, Delete, or Copy") and may contain ';' or ')'. VCD 10.3+
  * answers such lookups (spec §6.2), so a separator must be read as data when it cannot be one:
- * this escapes every ',' or ';' that is not followed by another comparison, and every ')' that
- * closes no group. Filters already escaped (CSE escapes with '\') pass through unchanged, and
+ * this escapes every ',' or ';' that is not followed by another comparison, every ')' that
+ * closes a '(' opened inside the same value, and every ')' that closes no group. Filters already escaped (CSE escapes with '\') pass through unchanged, and
  * anything it does not understand is returned as is for the FIQL parser to report.
  *
  * TODO(shared FIQL module): this belongs in src/fiql/ next to the parser; it lives here until the
- * owner of that module adopts it, and only the RBAC lists use it so far.
+ * owner of that module adopts it, and only the RBAC lists and the token list use it so far.
  */
 export function escapeLiteralSeparators(filter: string): string {
   let out = '';
@@ -38,13 +38,29 @@ export function escapeLiteralSeparators(filter: string): string {
     if (!head) return filter;
     out += head[0];
     i += head[0].length;
+    // A '(' inside a value is never a group (groups open before a selector), so it is data; the
+    // ')' that pairs with it is data too: "deploy (eu)" in `(name==deploy (eu);owner.name==x)`.
+    let valueParens = 0;
     for (; i < n; i++) {
       const ch = filter[i]!;
-      if (ch === '\\') { out += filter.slice(i, i + 2); i++; continue; }
+      if (ch === '\\') {
+        if (filter[i + 1] === ')' && valueParens > 0) valueParens--;
+        out += filter.slice(i, i + 2);
+        i++;
+        continue;
+      }
       if (ch === ',' || ch === ';') {
         if (startsComparison(filter, i + 1)) break;
         out += `\\${ch}`;
+      } else if (ch === '(') {
+        valueParens++;
+        out += ch;
       } else if (ch === ')') {
+        if (valueParens > 0) {
+          valueParens--;
+          out += '\\)';
+          continue;
+        }
         if (depth > 0 && closesGroup(filter, i)) break;
         out += '\\)';
       } else {

@@ -6,6 +6,7 @@ import type { FiqlFieldMap } from '../../fiql/index.ts';
 import { authed, defineRoutes, type AuthedContext } from '../http/route.ts';
 import type { Services } from '../http/services.ts';
 import { preparedPagedList, type PagedListSpec } from './paged-list.ts';
+import { withLiteralSeparators } from './literal-separators.ts';
 
 const P = '/cloudapi/1.0.0/tokens';
 
@@ -70,7 +71,10 @@ export const tokensRoutes = defineRoutes([
   {
     id: 'tokens.list', method: 'GET', path: P, family: 'cloudapi', auth: 'session',
     handler: async (ctx) => {
-      const c = authed(ctx);
+      // The Go SDK (and Terraform's token import) looks a token up with
+      // `(name==<name>;owner.name==<user>;(type==PROXY,type==REFRESH))` and does not escape the
+      // name (G:govcd/api_token.go), so a name holding ',', ';' or ')' must read as data.
+      const c = withLiteralSeparators(authed(ctx));
       requireTokenRights(c);
       if (c.services.apiTokens.canManageAll(c.principal, c.org.orgId)) {
         return c.principal.isProvider && c.org.orgId === c.principal.orgId ? listAllTokens(c) : listOrgTokens(c, c.org.orgId);

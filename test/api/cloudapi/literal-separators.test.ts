@@ -17,6 +17,24 @@ describe('escapeLiteralSeparators (Go SDK name== lookups, spec §6.2)', () => {
     expect(escapeLiteralSeparators('name==a,name==b;rightType==VIEW')).toBe('name==a,name==b;rightType==VIEW');
   });
 
+  it('reads a parenthesised part of a name inside a group as data (Go token lookup)', () => {
+    const goFilter = '(name==deploy, prod (eu);owner.name==alice;(type==PROXY,type==REFRESH))';
+    const escaped = escapeLiteralSeparators(goFilter);
+    expect(escaped).toBe('(name==deploy\\, prod (eu\\);owner.name==alice;(type==PROXY,type==REFRESH))');
+    expect(escapeLiteralSeparators(escaped)).toBe(escaped);
+    expect(parseFiql(escaped)).toMatchObject({ kind: 'and', children: [{ selector: 'name', value: 'deploy, prod (eu)' }, { selector: 'owner.name', value: 'alice' }, { kind: 'or' }] });
+  });
+
+  it('reads any name with balanced parentheses back exactly inside the Go SDK token filter (property)', () => {
+    const part = fc.string({ unit: fc.constantFrom('a', 'B', '1', ' ', ',', ';', ':', '/', '=', '_', '.'), maxLength: 12 });
+    const name = fc.tuple(part, part, part).map(([a, b, c]) => `${a}(${b})${c}`).filter((s) => !REAL_SEPARATOR.test(s));
+    fc.assert(fc.property(name, (s) => {
+      const escaped = escapeLiteralSeparators(`(name==${s};owner.name==alice;(type==PROXY,type==REFRESH))`);
+      expect(escapeLiteralSeparators(escaped)).toBe(escaped);
+      expect(parseFiql(escaped)).toMatchObject({ kind: 'and', children: [{ selector: 'name', value: s }, { selector: 'owner.name', value: 'alice' }, { kind: 'or' }] });
+    }));
+  });
+
   it('leaves escaped filters and filters it does not understand unchanged', () => {
     expect(escapeLiteralSeparators('name==a\\,b')).toBe('name==a\\,b');
     expect(escapeLiteralSeparators('not a filter, really')).toBe('not a filter, really');
