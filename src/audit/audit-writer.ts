@@ -24,6 +24,20 @@ export function auditActorOf(p: Principal, clientIp: string): AuditActor {
   };
 }
 
+/**
+ * `actor` filed under the org the changed object belongs to: the event's operatingOrg (spec
+ * §10.2), so a tenant's audit trail shows what a provider did inside it.
+ */
+export function filedUnder(actor: AuditActor, org: { id: string; name: string }): AuditActor {
+  return org.id === actor.orgId ? actor : { ...actor, orgId: org.id, orgName: org.name };
+}
+
+/** {@link filedUnder} by org id: reads the org's name when it is not the actor's own org. */
+export async function filedUnderOrg(db: Kysely<Database> | Transaction<Database>, actor: AuditActor, orgId: string): Promise<AuditActor> {
+  if (orgId === actor.orgId) return actor;
+  return filedUnder(actor, await db.selectFrom('orgs').select(['id', 'name']).where('id', '=', orgId).executeTakeFirstOrThrow());
+}
+
 export interface AuditEventInput {
   event: AuditEventKey;
   actor: AuditActor;

@@ -1,4 +1,4 @@
-import type { AuditActor } from '../audit/audit-writer.ts';
+import { auditActorOf, filedUnder, type AuditActor } from '../audit/audit-writer.ts';
 import type { Principal } from '../sessions/principal.ts';
 
 /** Who performs an identity or tenancy change: the request's principal and address. */
@@ -13,11 +13,7 @@ export interface Acting {
  * shows what a provider did inside it; org events are filed under the provider's own org.
  */
 export function auditActorIn(acting: Acting, org: { id: string; name: string }): AuditActor {
-  const p = acting.principal;
-  return {
-    userId: p.userId, userName: p.username, orgId: org.id, orgName: org.name,
-    apiTokenId: p.apiTokenId, sessionId: p.sessionId, clientIp: acting.clientIp,
-  };
+  return filedUnder(auditActorOf(acting.principal, acting.clientIp), org);
 }
 
 /** Where the principal may address users and groups by id (see userScopeOf in the API layer). */

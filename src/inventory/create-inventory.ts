@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { AppError } from '../errors/app-error.ts';
-import { appendAuditEvent, type AuditActor } from '../audit/audit-writer.ts';
+import { appendAuditEvent, filedUnder, filedUnderOrg, type AuditActor } from '../audit/audit-writer.ts';
 import { newId } from '../common/ids.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
 import { type OrgScope } from './access.ts';
@@ -44,7 +44,7 @@ export async function createVdc(db: Kysely<Database>, at: Date, actor: AuditActo
       id, org_id: org.id, name: input.name, description: input.description, is_enabled: 1, created_at: at.toISOString(),
     }).execute();
     await appendAuditEvent(trx, {
-      event: 'vdc.created', actor, at, entity: { id, name: input.name, type: 'vdc' },
+      event: 'vdc.created', actor: filedUnder(actor, org), at, entity: { id, name: input.name, type: 'vdc' },
       description: `VDC ${input.name} created in organization ${org.name}`, properties: { 'org.id': org.id },
     });
     return id;
@@ -67,7 +67,7 @@ export async function createVapp(db: Kysely<Database>, at: Date, actor: AuditAct
       id, org_id: vdc.org_id, vdc_id: vdc.id, name: input.name, status: 'RESOLVED', owner_id: input.ownerId, created_at: at.toISOString(),
     }).execute();
     await appendAuditEvent(trx, {
-      event: 'vapp.created', actor, at, entity: { id, name: input.name, type: 'vapp' },
+      event: 'vapp.created', actor: await filedUnderOrg(trx, actor, vdc.org_id), at, entity: { id, name: input.name, type: 'vapp' },
       description: `vApp ${input.name} created in VDC ${vdc.name}`, properties: { 'org.id': vdc.org_id, 'vdc.id': vdc.id },
     });
     return id;
@@ -93,7 +93,7 @@ export async function createVm(db: Kysely<Database>, at: Date, actor: AuditActor
     }).execute();
     await refreshVappStatus(trx, vapp.org_id, vapp.id);
     await appendAuditEvent(trx, {
-      event: 'vm.created', actor, at, entity: { id, name: input.name, type: 'vm' },
+      event: 'vm.created', actor: await filedUnderOrg(trx, actor, vapp.org_id), at, entity: { id, name: input.name, type: 'vm' },
       description: `VM ${input.name} created in vApp ${vapp.name}`, properties: { 'org.id': vapp.org_id, 'vapp.id': vapp.id },
     });
     return id;

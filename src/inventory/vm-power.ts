@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { AppError } from '../errors/app-error.ts';
-import { appendAuditEvent, type AuditActor } from '../audit/audit-writer.ts';
+import { appendAuditEvent, filedUnderOrg, type AuditActor } from '../audit/audit-writer.ts';
 import { newId, toUrn } from '../common/ids.ts';
 import type { OrgScope } from './access.ts';
 import { findTask, type TaskView } from './tasks.ts';
@@ -47,7 +47,7 @@ export async function powerVm(
       entity_id: toUrn('vm', vm.id), entity_name: vm.name, started_at: now, ended_at: now,
     }).execute();
     await appendAuditEvent(trx, {
-      event: spec.event, actor: params.actor, at: params.at, entity: { id: vm.id, name: vm.name, type: 'vm' },
+      event: spec.event, actor: await filedUnderOrg(trx, params.actor, vm.org_id), at: params.at, entity: { id: vm.id, name: vm.name, type: 'vm' },
       description: `VM ${vm.name} ${spec.verb}`, properties: { 'org.id': vm.org_id, taskId: toUrn('task', id) },
     });
     return id;

@@ -3,7 +3,7 @@ import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
 import type { Principal } from '../sessions/principal.ts';
 import type { AuditEventKey } from '../audit/events.ts';
-import { appendAuditEvent } from '../audit/audit-writer.ts';
+import { appendAuditEvent, auditActorOf, filedUnderOrg } from '../audit/audit-writer.ts';
 import { bumpRbacVersion } from './global-role-sync.ts';
 
 /** What the RBAC services need from the composition root, passed explicitly (STYLE §6). */
@@ -30,13 +30,17 @@ export async function recordRbacChange(
   trx: Kysely<Database>,
   clock: Clock,
   actor: RbacActor,
-  change: { event: AuditEventKey; entity: { id: string; name: string; type: string }; description: string; properties?: Record<string, string> },
+  change: {
+    event: AuditEventKey; entity: { id: string; name: string; type: string }; description: string; properties?: Record<string, string>;
+    /** The org the changed object belongs to (a role's org); provider objects are filed under the actor's org. */
+    orgId?: string;
+  },
 ): Promise<void> {
-  const p = actor.principal;
+  const own = auditActorOf(actor.principal, actor.clientIp);
   await appendAuditEvent(trx, {
     event: change.event,
     at: clock.now(),
-    actor: { userId: p.userId, userName: p.username, orgId: p.orgId, orgName: p.orgName, apiTokenId: p.apiTokenId, sessionId: p.sessionId, clientIp: actor.clientIp },
+    actor: change.orgId ? await filedUnderOrg(trx, own, change.orgId) : own,
     entity: change.entity,
     description: change.description,
     ...(change.properties ? { properties: change.properties } : {}),

@@ -52,7 +52,7 @@ export async function createRole(deps: RbacDeps, actor: RbacActor, orgId: string
       id: newId(), org_id: orgId, name: input.name, description: input.description, bundle_key: input.bundleKey, read_only: 0, global_role_id: null,
     };
     await trx.insertInto('roles').values(row).execute();
-    await recordRbacChange(trx, deps.clock, actor, { event: 'role.created', entity: entityOf(row), description: `Role "${row.name}" created` });
+    await recordRbacChange(trx, deps.clock, actor, { event: 'role.created', orgId, entity: entityOf(row), description: `Role "${row.name}" created` });
     return row;
   });
 }
@@ -66,7 +66,7 @@ export async function updateRole(deps: RbacDeps, actor: RbacActor, orgId: string
       .where('org_id', '=', orgId).where('id', '=', role.id).execute();
     const updated = { ...role, name: input.name, description: input.description, bundle_key: input.bundleKey };
     await recordRbacChange(trx, deps.clock, actor, {
-      event: 'role.modified', entity: entityOf(updated), description: `Role "${updated.name}" modified`,
+      event: 'role.modified', orgId, entity: entityOf(updated), description: `Role "${updated.name}" modified`,
       ...(role.name !== updated.name ? { properties: { 'role.previousName': role.name } } : {}),
     });
     return updated;
@@ -85,7 +85,7 @@ export async function deleteRole(deps: RbacDeps, actor: RbacActor, orgId: string
     }
     await trx.deleteFrom('role_rights').where('role_id', '=', role.id).execute();
     await trx.deleteFrom('roles').where('org_id', '=', orgId).where('id', '=', role.id).execute();
-    await recordRbacChange(trx, deps.clock, actor, { event: 'role.deleted', entity: entityOf(role), description: `Role "${role.name}" deleted` });
+    await recordRbacChange(trx, deps.clock, actor, { event: 'role.deleted', orgId, entity: entityOf(role), description: `Role "${role.name}" deleted` });
   });
 }
 
@@ -116,7 +116,7 @@ export async function changeRoleRights(
     const toInsert = mode === 'replace' ? rights : rights.filter((r) => !have.has(r.id));
     if (toInsert.length > 0) await trx.insertInto('role_rights').values(toInsert.map((r) => ({ role_id: role.id, right_id: r.id }))).execute();
     await recordRbacChange(trx, deps.clock, actor, {
-      event: 'role.modified', entity: entityOf(role),
+      event: 'role.modified', orgId: scope.orgId, entity: entityOf(role),
       description: mode === 'replace' ? `Rights of role "${role.name}" replaced (${rights.length} rights)` : `${toInsert.length} rights added to role "${role.name}"`,
       properties: { 'role.rights.change': mode, 'role.rights.count': String(rights.length) },
     });

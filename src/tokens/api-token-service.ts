@@ -3,7 +3,7 @@ import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
 import { newId } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
-import { appendAuditEvent, auditActorOf } from '../audit/audit-writer.ts';
+import { appendAuditEvent, auditActorOf, filedUnderOrg } from '../audit/audit-writer.ts';
 import type { SessionService, IssuedTokenSession } from '../sessions/session-service.ts';
 import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
@@ -178,7 +178,8 @@ export class ApiTokenService {
         await trx.updateTable('sessions').set({ ended_at: clock.now().toISOString() })
           .where('api_token_id', '=', row.id).where('ended_at', 'is', null).execute();
         await appendAuditEvent(trx, {
-          event: 'api_token.revoked', at: clock.now(), actor: auditActorOf(p, clientIp),
+          // Filed under the token's org: a provider revoking a tenant's token shows in the tenant's trail.
+          event: 'api_token.revoked', at: clock.now(), actor: await filedUnderOrg(trx, auditActorOf(p, clientIp), row.org_id),
           entity: { id: row.id, name: row.name, type: 'token' },
           description: `API token "${row.name}" of ${row.username} revoked by ${p.username}@${p.orgName}`,
           properties: { 'token.owner': row.username, 'token.revokedBy': `${p.username}@${p.orgName}` },
