@@ -48,6 +48,8 @@ export function createHttpApp(opts: {
     frameworkErrors: (error, req, reply) => {
       const family = familyOfPath(req.url);
       reply.header('X-VMWARE-VCLOUD-REQUEST-ID', String(req.id));
+      // Neither onRequest nor onSend runs on this path; seed 001 wants the header on every response.
+      reply.header('X-VMWARE-VCLOUD-REQUEST-EXECUTION-TIME', '0');
       return sendError(reply, family === 'portal' ? 'cloudapi' : family, new AppError('BAD_REQUEST', { message: 'The request path is not valid.', cause: error }), String(req.id));
     },
     routerOptions: {

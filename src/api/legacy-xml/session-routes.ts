@@ -1,5 +1,6 @@
 import { authed, defineRoutes } from '../http/route.ts';
 import { loginHeaders, performLogin, siteName } from '../http/login-handler.ts';
+import { readCredential } from '../http/credentials.ts';
 import { CURRENT_VERSIONS, DEPRECATED_VERSIONS } from '../http/versions.ts';
 import { xmlDocument } from '../http/xml.ts';
 import { SESSION_XML_TYPE, sessionXml } from './session-xml.ts';
@@ -44,7 +45,14 @@ export const xmlSessionRoutes = defineRoutes([
     id: 'xml.session', method: 'GET', path: '/api/session', family: 'xml', auth: 'session', allowEnrolmentOnly: true,
     handler: (ctx) => {
       const c = authed(ctx);
+      // pyvcloud up to 21 (vcd-cli `login --session-id`, old CSE) rehydrates a legacy token here and
+      // then reads `response.headers['x-vcloud-authorization']` unconditionally (a KeyError when it
+      // is missing), as VCD sends it. Echo the token the caller authenticated with; a bearer
+      // session has no legacy token we could name (only its hash is stored), so none is invented.
+      const cred = readCredential(c.req.headers);
       return {
+        // A response that carries a credential is not stored by caches, as with a login (login-handler.ts).
+        ...(cred?.kind === 'legacy' ? { headers: { 'x-vcloud-authorization': cred.token, 'Cache-Control': 'no-store' } } : {}),
         body: sessionXml(c.principal, c.baseUrl, c.services.siteId, siteName(c.baseUrl)),
         contentType: `${SESSION_XML_TYPE};version=${c.version}`,
       };
