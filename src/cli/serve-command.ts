@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { applyServerHeapDefaults } from './heap-defaults.ts';
 
+/** Listening addresses that mean "every interface": no client can reach the server by them. */
+const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '[::]', '::']);
+
 /** `opendirector serve [--demo]`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 export function registerServeCommand(program: Command): void {
   program
@@ -25,6 +28,11 @@ export function registerServeCommand(program: Command): void {
       }
       const server = await createServer(config);
       if (!config.databaseUrl) server.services.logger.warn(`Using the embedded SQLite database in ${config.dataDir} (set OPENDIRECTOR_DATABASE_URL for PostgreSQL).`);
+      if (WILDCARD_HOSTS.has(new URL(config.publicUrl).hostname)) {
+        // Every href, LoginUrl and Link is built from the public URL (never from a request's Host),
+        // so clients would be sent to an address that means "any interface" only on this machine.
+        server.services.logger.warn(`Links point at ${config.publicUrl}, which clients elsewhere cannot reach: set OPENDIRECTOR_PUBLIC_URL to the address they use (e.g. https://cloud.example.com).`);
+      }
       if (server.generatedAdminPassword) {
         process.stdout.write(`\nBootstrap: administrator@System password (shown once): ${server.generatedAdminPassword}\n\n`);
       }

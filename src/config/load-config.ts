@@ -41,7 +41,10 @@ export function loadConfig(
     );
   }
   const scheme = out.tlsCertFile ? 'https' : 'http';
-  const publicUrl = String(out.publicUrl ?? `${scheme}://${String(out.host)}:${String(out.port)}`);
+  // An IPv6 address goes in brackets in a URL (`::1` → `http://[::1]:8080`).
+  const host = String(out.host);
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const publicUrl = String(out.publicUrl ?? `${scheme}://${urlHost}:${String(out.port)}`);
   out.publicUrl = publicUrl.replace(/\/+$/, '');
   return Object.freeze(out) as Config;
 }

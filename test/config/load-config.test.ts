@@ -20,6 +20,9 @@ describe('loadConfig', () => {
 
   it('builds the public URL from host and port, trimming a trailing slash from an explicit one', () => {
     expect(loadConfig({ OPENDIRECTOR_PORT: '9000' }).publicUrl).toBe('http://127.0.0.1:9000');
+    // An IPv6 address is bracketed, or every href would be unparsable.
+    expect(loadConfig({ OPENDIRECTOR_HOST: '::1' }).publicUrl).toBe('http://[::1]:8080');
+    expect(loadConfig({ OPENDIRECTOR_HOST: '::', OPENDIRECTOR_ALLOW_INSECURE_BIND: 'true' }).publicUrl).toBe('http://[::]:8080');
     expect(loadConfig({ OPENDIRECTOR_PUBLIC_URL: 'https://vcd.example.net/' }).publicUrl).toBe('https://vcd.example.net');
   });
 
