@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AppError, isAppError } from '../../errors/app-error.ts';
 import { parseXmlBody } from './xml.ts';
 import { familyOfPath, sendError } from './respond.ts';
+import { RouteMethods } from './route-methods.ts';
 
 /** Explicit size limits (issue 8): bodies, headers and URLs. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -128,10 +129,17 @@ export function createHttpApp(opts: {
     const family = familyOfPath(req.url);
     return sendError(reply, family === 'portal' ? 'cloudapi' : family, toAppError(error), String(req.id));
   });
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url ?? route.path));
   app.setNotFoundHandler((req, reply) => {
     const family = familyOfPath(req.url);
     if (family === 'portal' && opts.portalFallback && (req.method === 'GET' || req.method === 'HEAD')) {
       return opts.portalFallback(req, reply);
+    }
+    const allowed = routeMethods.methodsFor(req.url);
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.join(', '));
+      return sendError(reply, family === 'portal' ? 'cloudapi' : family, new AppError('METHOD_NOT_ALLOWED'), String(req.id));
     }
     return sendError(reply, family === 'portal' ? 'cloudapi' : family, new AppError('NOT_FOUND'), String(req.id));
   });

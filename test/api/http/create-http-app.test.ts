@@ -27,3 +27,30 @@ describe('response headers on every response (spec §1.4, seed 001)', () => {
     });
   }
 });
+
+/** Spec §6.3 lists METHOD_NOT_ALLOWED (405): a known path asked with a method it does not serve. */
+describe('a known path with a method it does not serve', () => {
+  it('answers 405 in the CloudAPI error shape with an Allow header naming the served methods', async () => {
+    const res = await request(t.url, 'PUT', '/cloudapi/1.0.0/tokens/', { headers: { accept: 'application/json;version=37.0' } });
+    expect(res.status, res.text).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(res.json()).toMatchObject({ minorErrorCode: 'METHOD_NOT_ALLOWED', stackTrace: null });
+    // A path with a parameter, and the XML and OAuth families, each in their own error shape.
+    const item = await request(t.url, 'PATCH', '/cloudapi/1.0.0/tokens/urn:vcloud:token:7c0e0c0e-0000-4000-8000-000000000000');
+    expect(item.status).toBe(405);
+    expect(item.headers.get('allow')).toBe('GET, HEAD, DELETE');
+    const xml = await request(t.url, 'PUT', '/api/session', { headers: { accept: 'application/*+xml;version=37.0' } });
+    expect(xml.status).toBe(405);
+    expect(xml.text).toContain('minorErrorCode="METHOD_NOT_ALLOWED"');
+    const oauth = await request(t.url, 'GET', '/oauth/provider/token');
+    expect(oauth.status).toBe(405);
+    expect(oauth.headers.get('allow')).toBe('POST');
+    expect(oauth.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('still answers 404 for a path nothing serves', async () => {
+    const res = await request(t.url, 'PUT', '/cloudapi/1.0.0/nothing-here/');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('allow')).toBeNull();
+  });
+});
