@@ -115,7 +115,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
       const userId = userIds[i % userIds.length]!;
       let secretHash: string;
       if (i < opts.loadTokens) {
-        const t = generateApiToken(id);
+        const t = generateApiToken();
         loadTokens.push(t.token);
         secretHash = t.secretHash;
       } else {

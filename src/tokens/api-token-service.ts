@@ -35,7 +35,10 @@ const MAX_NAME_LENGTH = 128;
 export class ApiTokenService {
   readonly lastUse: LastUseRecorder;
   /** The exchange's lookup by primary key, compiled once (issue 7: it runs on every grant). */
+  /** The exchange's lookup of a token in the earlier, id-carrying format. */
   private readonly tokenForExchange;
+  /** The exchange's lookup of a token by the SHA-256 of the presented string (unique index). */
+  private readonly tokenForExchangeByHash;
 
   constructor(
     private readonly deps: { db: Kysely<Database>; clock: Clock; sessions: SessionService; accessTokenTtlSeconds: number; systemOrgName: string },
@@ -46,6 +49,11 @@ export class ApiTokenService {
       .innerJoin('orgs as o', 'o.id', 't.org_id')
       .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
       .where('t.id', '=', id));
+    this.tokenForExchangeByHash = preparedQuery(deps.db, 1, (hash) => deps.db.selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .innerJoin('orgs as o', 'o.id', 't.org_id')
+      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
+      .where('t.secret_hash', '=', hash));
   }
 
   /** Step 1 of creation (spec §4.2): the token exists, named, with no secret yet. */
@@ -84,7 +92,7 @@ export class ApiTokenService {
       if (!row || row.user_id !== p.userId || row.revoked_at !== null || row.secret_hash !== null) {
         throw new AppError('INVALID_GRANT', { message: 'The client is unknown or its token was already issued.' });
       }
-      const { token, secretHash } = generateApiToken(row.id);
+      const { token, secretHash } = generateApiToken();
       const now = clock.now().toISOString();
       const updated = await trx.updateTable('api_tokens').set({ secret_hash: secretHash, minted_at: now })
         .where('id', '=', row.id).where('org_id', '=', p.orgId).where('secret_hash', 'is', null).executeTakeFirst();
@@ -106,10 +114,10 @@ export class ApiTokenService {
    * tokens all fail with the same INVALID_GRANT. Returns null-free success or throws.
    */
   async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: IssuedTokenSession; tokenId: string }> {
-    const parsed = parseApiToken(apiToken);
-    if (!parsed) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
+    const lookup = parseApiToken(apiToken);
+    if (!lookup) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
     const { db, clock } = this.deps;
-    const [row] = await this.tokenForExchange(parsed.id);
+    const [row] = lookup.by === 'hash' ? await this.tokenForExchangeByHash(lookup.secretHash) : await this.tokenForExchange(lookup.id);
     const fail = async (reason: string): Promise<never> => {
       if (row) {
         await appendAuditEvent(db, {

@@ -4,6 +4,8 @@ import { basic, bearer, request } from '../support/http-client.ts';
 import { createApiToken, exchange, login, loginAdmin } from '../support/flows.ts';
 import { createTenant, publishTokenRightsBundle, TENANT_PASSWORD } from '../support/tenant.ts';
 import { currentTotpCode, newTotpSecret } from '../../src/identity/totp.ts';
+import { hashApiTokenSecret } from '../../src/tokens/api-token-format.ts';
+import net from 'node:net';
 
 /**
  * The seed flows end to end (issue 3): a provider publishes the token rights to a tenant; a tenant
@@ -66,12 +68,48 @@ describe('API tokens for a tenant, as in the seeds', () => {
     const mint = await request(t.url, 'POST', '/oauth/tenant/acme/token', { headers: FORM, body });
     expect(mint.status, mint.text).toBe(200);
     const minted = mint.json<{ refresh_token: string; token_type: string; expires_in: number; access_token: string }>();
-    expect(minted.refresh_token).toMatch(/^odt_[A-Za-z0-9]{81}$/);
+    expect(minted.refresh_token).toMatch(/^odt_[A-Za-z0-9]{28}$/);
     expect(minted.token_type).toBe('Bearer');
     const second = await request(t.url, 'POST', '/oauth/tenant/acme/token', { headers: FORM, body });
     expect(second.status).toBe(400);
     expect(second.json().error).toBe('invalid_grant');
     expect(second.text).not.toContain(minted.refresh_token);
+  });
+
+  it('answers seed 002\'s PowerShell recipe, which declares Content-Length: 71, byte for byte', async () => {
+    const { token } = await createApiToken(t.url, await bobSession(), 'acme', 'powershell-recipe');
+    // Exactly what Invoke-RestMethod sends for -Body @{...} -Headers @{...;"Content-Length"=71}:
+    // a body longer than 71 bytes would never leave .NET, a shorter one would leave the server waiting.
+    const body = `grant_type=refresh_token&refresh_token=${token}`;
+    const { hostname, port } = new URL(t.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /oauth/tenant/acme/token HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: application/json\r\n`
+          + `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 71\r\nConnection: close\r\n\r\n${body}`);
+      });
+      let out = '';
+      socket.on('data', (d) => { out += d.toString('utf8'); });
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    expect(Buffer.byteLength(body)).toBe(71);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(raw).toContain('"token_type":"Bearer"');
+  });
+
+  it('keeps exchanging a token issued in the earlier 85-character format, which carries its id', async () => {
+    // Written as an earlier release stored it: only the SHA-256 of the whole string.
+    const { id } = await createApiToken(t.url, await bobSession(), 'acme', 'issued-long-ago');
+    const earlier = `odt_${id.replace(/-/g, '')}${'q'.repeat(43)}`;
+    const { crc32 } = await import('node:zlib');
+    let check = '';
+    for (let v = BigInt(crc32(earlier)), i = 0; i < 6; i++, v /= 62n) check = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'[Number(v % 62n)] + check;
+    const token = earlier + check;
+    await t.server.services.db.updateTable('api_tokens').set({ secret_hash: hashApiTokenSecret(token) }).where('id', '=', id).execute();
+    const res = await request(t.url, 'POST', '/oauth/tenant/acme/token', { headers: FORM, body: `grant_type=refresh_token&refresh_token=${token}` });
+    expect(res.status, res.text).toBe(200);
+    const wrong = await request(t.url, 'POST', '/oauth/tenant/acme/token', { headers: FORM, body: `grant_type=refresh_token&refresh_token=${earlier.replace(/q{43}$/, 'r'.repeat(43))}${check}` });
+    expect(wrong.status).toBe(400);
   });
 
   it('refuses a second token with the same name for the same user', async () => {

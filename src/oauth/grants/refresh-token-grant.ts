@@ -12,10 +12,14 @@ export const refreshTokenGrant: GrantHandler = {
   parameters: ['grant_type', 'refresh_token', 'client_id'],
   async handle({ params, org, clientIp, services }) {
     const apiToken = requireParam(params, 'refresh_token');
-    // Per source address and per token id (issue 8). The key is the parsed id, never a prefix of
-    // the string: a prefix that reached into the secret gave every guess a fresh key. A string
-    // that is not a well-formed token names no id and counts against the address only.
-    const tokenId = parseApiToken(apiToken)?.id;
+    // Per source address, and per token id for a token in the earlier format, which carries its
+    // id in clear (issue 8): a guesser can aim at one id, so that id is limited wherever guesses
+    // come from. The key is the parsed id, never a prefix of the string: a prefix that reached into
+    // the secret gave every guess a fresh key. A current token names nothing before it is found
+    // (guesses spread over its whole 131-bit secret), and a string that is not a well-formed token
+    // names nothing either: both count against the address only.
+    const lookup = parseApiToken(apiToken);
+    const tokenId = lookup?.by === 'id' ? lookup.id : undefined;
     const limitKeys = tokenId ? [`token-ip:${clientIp}`, `token-id:${tokenId}`] : [`token-ip:${clientIp}`];
     await services.tokenLimiter.check(limitKeys);
     try {

@@ -6,6 +6,7 @@ import * as statelessTokenSessions from './2026-11-23-1201-stateless-token-sessi
 import * as apiTokenLiveNameUnique from './2026-11-23-1301-api-token-live-name-unique.ts';
 import * as groupNameCaseInsensitive from './2026-11-23-1401-group-name-case-insensitive.ts';
 import * as inventoryNameUnique from './2026-11-23-1501-inventory-name-unique.ts';
+import * as apiTokenSecretHashUnique from './2026-11-23-1601-api-token-secret-hash-unique.ts';
 
 export interface Migration {
   readonly name: string;
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { name: '2026-11-23-1301-api-token-live-name-unique', up: apiTokenLiveNameUnique.up },
   { name: '2026-11-23-1401-group-name-case-insensitive', up: groupNameCaseInsensitive.up },
   { name: '2026-11-23-1501-inventory-name-unique', up: inventoryNameUnique.up },
+  { name: '2026-11-23-1601-api-token-secret-hash-unique', up: apiTokenSecretHashUnique.up },
 ];
