@@ -8,6 +8,8 @@ export interface OpenDirectorErrorInit {
   requestId: string | null;
   method: string;
   url: string;
+  /** Seconds from the `Retry-After` header (429 and 503 answers); absent when the server sent none. */
+  retryAfterSeconds?: number | null;
 }
 
 /**
@@ -22,6 +24,11 @@ export class OpenDirectorError extends Error {
   readonly requestId: string | null;
   readonly method: string;
   readonly url: string;
+  /**
+   * How long the server asked to wait before trying again (`Retry-After`, e.g. 429
+   * TOO_MANY_REQUESTS after failed logins), in seconds; null when it did not say.
+   */
+  readonly retryAfterSeconds: number | null;
 
   constructor(init: OpenDirectorErrorInit) {
     super(init.message);
@@ -30,6 +37,7 @@ export class OpenDirectorError extends Error {
     this.requestId = init.requestId;
     this.method = init.method;
     this.url = init.url;
+    this.retryAfterSeconds = init.retryAfterSeconds ?? null;
   }
 }
 
@@ -47,6 +55,22 @@ export class OAuthError extends OpenDirectorError {
   }
 }
 
+/**
+ * The server answered 2xx, but not with what the protocol promises (HTML instead of JSON, no
+ * access token, …): most likely the URL points at some other web server or a portal page.
+ */
+export class UnexpectedAnswerError extends OpenDirectorError {
+  override readonly name: string = 'UnexpectedAnswerError';
+}
+
+/** An UnexpectedAnswerError for `res`; `what` says what was missing. */
+export function unexpectedAnswer(res: { status: number; headers: Headers; url: string }, method: string, what: string): UnexpectedAnswerError {
+  return new UnexpectedAnswerError({
+    status: res.status, minorErrorCode: null, requestId: res.headers.get('x-vmware-vcloud-request-id'), method, url: res.url,
+    message: `Unexpected answer from ${method} ${res.url}: ${what} (is this an OpenDirector or Cloud Director server?)`,
+  });
+}
+
 /** No HTTP answer at all: connection refused, DNS failure, TLS failure or timeout. */
 export class OpenDirectorConnectionError extends Error {
   override readonly name: string = 'OpenDirectorConnectionError';
@@ -61,6 +85,15 @@ export class OpenDirectorConnectionError extends Error {
   }
 }
 
+/**
+ * Whether a runtime error code is a TLS failure: Node's `ERR_TLS_*` / `ERR_SSL_*` (e.g.
+ * `ERR_SSL_WRONG_VERSION_NUMBER`: https:// to a plain-http port) and OpenSSL's certificate
+ * verification codes (`DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, …).
+ */
+export function isTlsErrorCode(code: string | null): boolean {
+  return code !== null && (/^ERR_(TLS|SSL)_/.test(code) || code.includes('CERT') || /^UNABLE_TO_(VERIFY|GET)_/.test(code));
+}
+
 function describeCode(code: string | null): string {
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused (is the server running?)';
@@ -68,8 +101,17 @@ function describeCode(code: string | null): string {
     case 'ECONNRESET': return 'connection reset';
     case 'TIMEOUT': return 'no answer in time';
     case null: return 'network error';
-    default: return code.startsWith('ERR_TLS') || code.includes('CERT') ? `TLS error (${code})` : `network error (${code})`;
+    default: return isTlsErrorCode(code) ? `TLS error (${code})` : `network error (${code})`;
   }
+}
+
+/** `Retry-After` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null || value.trim() === '') return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** VCD prefixes messages with `[ <request id> ] ` (spec §6.3); people want the message itself. */
@@ -80,7 +122,7 @@ export function stripRequestIdPrefix(message: string): string {
 /** The error object for a non-2xx answer, from a JSON, XML or unrecognisable body. */
 export function errorFromResponse(res: { status: number; statusText: string; headers: Headers; text: string }, method: string, url: string): OpenDirectorError {
   const requestId = res.headers.get('x-vmware-vcloud-request-id');
-  const base = { status: res.status, requestId, method, url };
+  const base = { status: res.status, requestId, method, url, retryAfterSeconds: parseRetryAfter(res.headers.get('retry-after')) };
   const contentType = res.headers.get('content-type') ?? '';
   const fallback = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} from ${method} ${url}`;
   if (contentType.includes('json') || /^\s*\{/.test(res.text)) {

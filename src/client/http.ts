@@ -1,4 +1,4 @@
-import { OpenDirectorConnectionError, errorFromResponse } from './errors.ts';
+import { OpenDirectorConnectionError, errorFromResponse, unexpectedAnswer } from './errors.ts';
 
 /** The slice of `fetch` the SDK uses; pass your own for proxies, custom TLS or tests. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -12,7 +12,10 @@ export interface ApiResponse {
   text: string;
   /** The absolute URL that was called. */
   url: string;
-  /** The body parsed as JSON. */
+  /**
+   * The body parsed as JSON. A body that is not JSON (a portal page, a proxy's HTML) throws an
+   * UnexpectedAnswerError, never a bare SyntaxError.
+   */
   json<T>(): T;
 }
 
@@ -113,7 +116,12 @@ export class HttpTransport {
       return {
         status: res.status, statusText: res.statusText, headers: res.headers, text, url,
         json<T>() {
-          return JSON.parse(text) as T;
+          try {
+            return JSON.parse(text) as T;
+          } catch {
+            const type = res.headers.get('content-type');
+            throw unexpectedAnswer({ status: res.status, headers: res.headers, url }, method, `not JSON${type ? ` (${type})` : ''}`);
+          }
         },
       };
     } catch (err) {

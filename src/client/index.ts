@@ -11,10 +11,11 @@ import type { OAuthTokenResponse } from '../api/cloudapi/wire.ts';
 import { ApiTokenAccessTokens, FixedAccessToken, type NowFn } from './auth.ts';
 import { DEFAULT_API_VERSION, OpenDirectorClient, type ConnectionOptions } from './client.ts';
 import { HttpTransport } from './http.ts';
-import { isSystemOrg, refreshTokenGrant, unexpectedAnswer } from './oauth.ts';
+import { unexpectedAnswer } from './errors.ts';
+import { isSystemOrg, refreshTokenGrant } from './oauth.ts';
 
 export { OpenDirectorClient, DEFAULT_API_VERSION, type ConnectionOptions } from './client.ts';
-export { OpenDirectorError, OAuthError, OpenDirectorConnectionError } from './errors.ts';
+export { OpenDirectorError, OAuthError, OpenDirectorConnectionError, UnexpectedAnswerError, isTlsErrorCode } from './errors.ts';
 export { ApiTokenAccessTokens, FixedAccessToken, type AccessTokenSource, type NowFn } from './auth.ts';
 export { normalizeBaseUrl, type ApiResponse, type FetchLike, type SendOptions, type QueryParams } from './http.ts';
 export { parseLinkHeader, collect, type ListQuery, type Page, type LinkHeaderEntry } from './paging.ts';

@@ -1,5 +1,5 @@
 import type { OAuthRegisterResponse, OAuthTokenResponse } from '../api/cloudapi/wire.ts';
-import { OpenDirectorError } from './errors.ts';
+import { unexpectedAnswer } from './errors.ts';
 import type { ApiResponse, HttpTransport } from './http.ts';
 
 /** Clients pick the provider endpoints by comparing the org with `system`, case-insensitively (spec §3.1, §4.1). */
@@ -10,14 +10,6 @@ export function isSystemOrg(org: string): boolean {
 /** `/oauth/provider` for System, `/oauth/tenant/<org>` otherwise (spec §4.1). */
 export function oauthBasePath(org: string): string {
   return isSystemOrg(org) ? '/oauth/provider' : `/oauth/tenant/${encodeURIComponent(org)}`;
-}
-
-/** The answer was 2xx but not what the protocol promises: most likely not an OpenDirector / VCD server. */
-export function unexpectedAnswer(res: ApiResponse, method: string, what: string): OpenDirectorError {
-  return new OpenDirectorError({
-    status: res.status, minorErrorCode: null, requestId: res.headers.get('x-vmware-vcloud-request-id'), method, url: res.url,
-    message: `Unexpected answer from ${method} ${res.url}: ${what} (is this an OpenDirector or Cloud Director server?)`,
-  });
 }
 
 function parseTokenResponse(res: ApiResponse): OAuthTokenResponse {

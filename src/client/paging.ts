@@ -1,5 +1,6 @@
 import type { PagedEnvelope } from '../api/cloudapi/wire.ts';
 import type { OpenDirectorClient } from './client.ts';
+import { unexpectedAnswer } from './errors.ts';
 import type { ApiResponse, QueryParams } from './http.ts';
 
 /** Common list parameters of every CloudAPI collection (spec §5.1, §6.1, §6.2). */
@@ -69,7 +70,7 @@ export async function fetchPage<T>(client: OpenDirectorClient, pathOrUrl: string
   const res = await client.request('GET', pathOrUrl, { query: listQueryParams(query) });
   const envelope = res.json<PagedEnvelope<T>>();
   if (!envelope || !Array.isArray(envelope.values)) {
-    throw new TypeError(`GET ${res.url} did not answer a paged list (no "values" array)`);
+    throw unexpectedAnswer(res, 'GET', 'not a paged list (no "values" array)');
   }
   return { ...envelope, nextPageUrl: nextPageUrl(client, res, envelope) };
 }

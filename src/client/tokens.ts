@@ -2,7 +2,8 @@ import type { OAuthRegisterResponse, RevokeAllTokensResult, Token } from '../api
 import type { OpenDirectorClient } from './client.ts';
 import { fiqlAnd, fiqlEquals } from './filter.ts';
 import { toUrn } from './ids.ts';
-import { mintApiTokenSecret, oauthBasePath, unexpectedAnswer } from './oauth.ts';
+import { unexpectedAnswer } from './errors.ts';
+import { mintApiTokenSecret, oauthBasePath } from './oauth.ts';
 import { fetchPage, iterateItems, type ListQuery, type Page } from './paging.ts';
 
 const TOKENS = '/cloudapi/1.0.0/tokens';

@@ -1,7 +1,7 @@
 import type { Vm } from '../api/cloudapi/wire.ts';
 import type { OpenDirectorClient } from './client.ts';
 import { bareUuid, toUrn } from './ids.ts';
-import { unexpectedAnswer } from './oauth.ts';
+import { unexpectedAnswer } from './errors.ts';
 import { fetchPage, iterateItems, type ListQuery, type Page } from './paging.ts';
 import { attributesOf, linkHref, parseXmlDocument } from './xml.ts';
 

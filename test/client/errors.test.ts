@@ -1,8 +1,9 @@
+import http from 'node:http';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  exchangeApiToken, fromAccessToken, login, OAuthError, OpenDirectorConnectionError, OpenDirectorError,
+  exchangeApiToken, fromAccessToken, login, OAuthError, OpenDirectorConnectionError, OpenDirectorError, UnexpectedAnswerError,
 } from '../../src/client/index.ts';
 import { currentTotpCode, newTotpSecret } from '../../src/identity/totp.ts';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/test-server.ts';
@@ -78,5 +79,47 @@ describe('typed errors', () => {
 
   it('refuses a URL that is not http(s) before sending anything', () => {
     expect(() => fromAccessToken({ url: 'ftp://vcd.example.net', org: 'acme', accessToken: 'x' })).toThrow(/Not an http\(s\) URL/);
+  });
+
+  it('reports a 2xx answer that is not JSON (a URL pointing at some other web server) as UnexpectedAnswerError, not a SyntaxError', async () => {
+    const html = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Portal</title>');
+    });
+    await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(html.address() as net.AddressInfo).port}/portal`;
+    try {
+      const od = fromAccessToken({ url, org: 'acme', accessToken: 'x'.repeat(64) });
+      const current = await od.sessions.current().catch((e: unknown) => e);
+      expect(current).toBeInstanceOf(UnexpectedAnswerError);
+      expect(current).toBeInstanceOf(OpenDirectorError);
+      expect(current).toMatchObject({
+        status: 200, minorErrorCode: null, method: 'GET', url: `${url}/cloudapi/1.0.0/sessions/current`,
+        message: `Unexpected answer from GET ${url}/cloudapi/1.0.0/sessions/current: not JSON (text/html; charset=utf-8) (is this an OpenDirector or Cloud Director server?)`,
+      });
+      await expect(od.tokens.list()).rejects.toBeInstanceOf(UnexpectedAnswerError);
+    } finally {
+      await new Promise<void>((resolve) => html.close(() => resolve()));
+    }
+  });
+
+  it('keeps the server\'s Retry-After of a 429 in retryAfterSeconds, on logins and on API token exchanges', async () => {
+    const limited = await startTestServer({ rateLimitPerMinute: 2 });
+    try {
+      const wrongLogin = () => login({ url: limited.url, org: 'System', user: 'administrator', password: 'wrong-password' }).catch((e: unknown) => e);
+      expect(await wrongLogin()).toMatchObject({ status: 401, retryAfterSeconds: null });
+      await wrongLogin();
+      const throttled = await wrongLogin();
+      expect(throttled).toBeInstanceOf(OpenDirectorError);
+      expect(throttled).toMatchObject({ status: 429, minorErrorCode: 'TOO_MANY_REQUESTS', retryAfterSeconds: expect.any(Number) });
+      expect((throttled as OpenDirectorError).retryAfterSeconds).toBeGreaterThan(0);
+      const exchange = () => exchangeApiToken({ url: limited.url, org: 'System', apiToken: 'odt_unknown' }).catch((e: unknown) => e);
+      await exchange();
+      await exchange();
+      const slowDown = await exchange();
+      expect(slowDown).toBeInstanceOf(OAuthError);
+      expect(slowDown).toMatchObject({ status: 429, retryAfterSeconds: expect.any(Number) });
+    } finally {
+      await limited.close();
+    }
   });
 });
