@@ -76,15 +76,32 @@ export class CliContext {
         p.apiToken ? { kind: 'api-token', secret: p.apiToken, source: 'profile' } : null,
         need === 'any' && p.sessionToken ? { kind: 'access-token', secret: p.sessionToken, source: 'profile' } : null];
     const found = candidates.find((c): c is Credential => c !== null);
-    if (!found) {
-      const how = need === 'session' ? 'run `opendirector login`'
-        : 'pass --token-file FILE, set OPENDIRECTOR_API_TOKEN, or run `opendirector login`';
-      throw new CliError(`Not signed in (profile "${this.profileName}"): ${how}`, EXIT.auth);
-    }
+    if (!found) throw new CliError(this.missingCredential(need, p), EXIT.auth);
     this.errorContext.credential = found.kind === 'api-token'
       ? (found.source === 'profile' ? 'profile-api-token' : 'api-token')
       : (found.source === 'profile' ? 'profile-session' : 'access-token');
     return found;
+  }
+
+  /**
+   * Why no credential fits. "Not signed in" would be a lie when the profile holds the other kind
+   * (a password session for `token exchange`, an API token for `token create`), and `login` with
+   * a password would not help the former: say what the profile has and what is needed.
+   */
+  private missingCredential(need: 'any' | 'api-token' | 'session', p: Profile): string {
+    const where = `profile "${this.profileName}"`;
+    if (need === 'api-token' && (p.sessionToken || this.env.accessToken)) {
+      return `This needs an API token, and ${p.sessionToken ? `${where} holds a password session` : 'OPENDIRECTOR_ACCESS_TOKEN is an access token'}: `
+        + 'pass --token-file FILE, set OPENDIRECTOR_API_TOKEN, or save one with `opendirector login --token-file FILE`';
+    }
+    if (need === 'session' && (p.apiToken || this.env.apiToken)) {
+      return `This needs a password session, and ${p.apiToken ? `${where} holds an API token` : 'OPENDIRECTOR_API_TOKEN is an API token'} `
+        + '(a session made from an API token cannot create tokens): run `opendirector login --user NAME`';
+    }
+    const how = need === 'session' ? 'run `opendirector login`'
+      : need === 'api-token' ? 'pass --token-file FILE, set OPENDIRECTOR_API_TOKEN, or save one with `opendirector login --token-file FILE`'
+        : 'pass --token-file FILE, set OPENDIRECTOR_API_TOKEN, or run `opendirector login`';
+    return `Not signed in (${where}): ${how}`;
   }
 
   /** An SDK client for the resolved server, org and credential (exchanging an API token first). */

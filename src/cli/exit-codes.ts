@@ -1,4 +1,4 @@
-import { OAuthError, OpenDirectorConnectionError, OpenDirectorError } from '../client/index.ts';
+import { isTlsErrorCode, OAuthError, OpenDirectorConnectionError, OpenDirectorError } from '../client/index.ts';
 
 /**
  * Exit codes of `opendirector`, stable for scripts:
@@ -6,7 +6,7 @@ import { OAuthError, OpenDirectorConnectionError, OpenDirectorError } from '../c
  * | code | meaning |
  * | --- | --- |
  * | 0 | success |
- * | 1 | any other failure |
+ * | 1 | any other failure, e.g. 429 too many attempts (the message says how long to wait) |
  * | 2 | usage: bad arguments, missing --url / --org, unreadable token file |
  * | 3 | authentication: wrong credentials, second factor missing, session expired, API token unknown or revoked (HTTP 401, OAuth invalid_grant) |
  * | 4 | forbidden: the right is missing or the object is not visible (HTTP 403) |
@@ -54,7 +54,25 @@ function hintFor(err: OpenDirectorError, context: ErrorContext): string | null {
     return 'the saved session has expired or was ended: run `opendirector login` again.';
   }
   if (err.status === 401 && err.url.includes('/sessions') && context.credential === 'password') {
-    return 'check the user name, organization and password.';
+    // The server answers a wrong code exactly like a wrong password (it says nothing about which).
+    return context.totpSent
+      ? 'check the user name, organization, password and TOTP code (a code is valid for 30 s).'
+      : 'check the user name, organization and password.';
+  }
+  if (err.retryAfterSeconds !== null && (err.status === 429 || err.status === 503)) {
+    return `wait ${err.retryAfterSeconds} s before trying again.`;
+  }
+  return null;
+}
+
+/** What to do about a TLS failure; null for other network errors. */
+function connectionHint(err: OpenDirectorConnectionError): string | null {
+  const code = err.code;
+  if (!isTlsErrorCode(code)) return null;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the certificate is not issued for this host name: use the name in the certificate.';
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the server does not speak TLS on this port: try http:// instead of https://.';
+  if (code !== null && /CERT|^UNABLE_TO_/.test(code)) {
+    return 'the server\'s certificate is not trusted: if a private CA signed it, set NODE_EXTRA_CA_CERTS to that CA\'s PEM file.';
   }
   return null;
 }
@@ -63,6 +81,8 @@ function hintFor(err: OpenDirectorError, context: ErrorContext): string | null {
 export interface ErrorContext {
   org?: string | undefined;
   credential?: 'profile-session' | 'profile-api-token' | 'api-token' | 'access-token' | 'password' | undefined;
+  /** A TOTP code went with the password (a 401 may then be the code's fault). */
+  totpSent?: boolean | undefined;
 }
 
 /**
@@ -72,13 +92,21 @@ export interface ErrorContext {
 export function describeError(err: unknown, context: ErrorContext = {}): { line: string; exitCode: ExitCode } {
   if (err instanceof OpenDirectorError) {
     const code = err instanceof OAuthError && AUTH_OAUTH_ERRORS.has(err.error) ? EXIT.auth : exitCodeForStatus(err.status);
-    const detail = err.minorErrorCode ? `${err.minorErrorCode}, HTTP ${err.status}` : `HTTP ${err.status}`;
+    const detail = [err.minorErrorCode, `HTTP ${err.status}`,
+      // A server fault is for the server's operator: the request id finds it in their logs.
+      err.status >= 500 && err.requestId ? `request id ${err.requestId}` : null].filter(Boolean).join(', ');
     const hint = hintFor(err, context);
     return { line: `opendirector: ${err.message.replace(/\s+$/, '')} (${detail})${hint ? ` — ${hint}` : ''}`, exitCode: code };
   }
-  if (err instanceof OpenDirectorConnectionError) return { line: `opendirector: ${err.message}`, exitCode: EXIT.unreachable };
+  if (err instanceof OpenDirectorConnectionError) {
+    const hint = connectionHint(err);
+    return { line: `opendirector: ${err.message}${hint ? ` — ${hint}` : ''}`, exitCode: EXIT.unreachable };
+  }
   if (err instanceof CliError) return { line: `opendirector: ${err.message}`, exitCode: err.exitCode };
-  if (err instanceof TypeError && /^Not (a|an http\(s\)) URL/.test(err.message)) return { line: `opendirector: ${err.message}`, exitCode: EXIT.usage };
+  // The SDK's TypeErrors for a bad URL, and for an absolute URL off the server (`api GET https://elsewhere/…`).
+  if (err instanceof TypeError && /^(Not (a|an http\(s\)) URL|Refusing to send credentials)/.test(err.message)) {
+    return { line: `opendirector: ${err.message}`, exitCode: EXIT.usage };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return { line: `opendirector: ${message}`, exitCode: EXIT.failure };
 }

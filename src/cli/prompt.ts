@@ -24,12 +24,43 @@ export class StdinLines {
   }
 }
 
-/** Asks on stderr and reads one line from the terminal, echoed (a TOTP code is not a long-lived secret). */
-export async function promptLine(question: string): Promise<string> {
-  if (!canPrompt()) throw new CliError(`Cannot ask "${question.trim()}": stdin is not a terminal`, EXIT.usage);
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+/** Where promptLine reads and writes, and how it leaves on Ctrl-C (tests pass their own). */
+export interface PromptIo {
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream;
+  exit: (code: number) => void;
+}
+
+const processIo = (): PromptIo => ({ input: process.stdin, output: process.stderr, exit: (code) => process.exit(code) });
+
+/**
+ * Asks on stderr and reads one line from the terminal, echoed (a TOTP code is not a long-lived
+ * secret). Ctrl-C aborts with exit 130, as promptSecret does; Ctrl-D answers '' (nothing typed).
+ * Without both handlers readline just pauses stdin, the answer never comes and node leaves with
+ * exit 13 ("unsettled top-level await") and no message.
+ */
+export async function promptLine(question: string, io: PromptIo = processIo()): Promise<string> {
+  if (io.input.isTTY !== true) throw new CliError(`Cannot ask "${question.trim()}": stdin is not a terminal`, EXIT.usage);
+  const rl = createInterface({ input: io.input, output: io.output, terminal: true });
   try {
-    return await new Promise<string>((resolve) => rl.question(question, resolve));
+    return await new Promise<string>((resolve) => {
+      let answered = false;
+      rl.on('SIGINT', () => {
+        answered = true;
+        io.output.write('\n');
+        rl.close();
+        io.exit(130);
+      });
+      rl.on('close', () => {
+        if (answered) return;
+        io.output.write('\n');
+        resolve('');
+      });
+      rl.question(question, (answer) => {
+        answered = true;
+        resolve(answer);
+      });
+    });
   } finally {
     rl.close();
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { fromAccessToken, fromApiToken, login, OpenDirectorError, type OpenDirectorClient, type Session } from '../client/index.ts';
 import { run, type CliContext, type ConnectionFlags } from './cli-context.ts';
-import { CliError, EXIT } from './exit-codes.ts';
+import { CliError, describeError, EXIT } from './exit-codes.ts';
 import { formatFields, formatJson } from './output.ts';
 import { withProgress } from './progress.ts';
 import { promptLine, promptSecret, StdinLines } from './prompt.ts';
@@ -21,8 +21,10 @@ async function passwordLogin(ctx: CliContext, url: string, org: string, flags: L
   const stdin = flags.passwordStdin ? new StdinLines() : null;
   const password = stdin ? await stdin.next() : await promptSecret(`Password for ${user}@${org}: `);
   if (!password) throw new CliError('No password given', EXIT.usage);
-  const attempt = (totp?: string) =>
-    withProgress('Signing in', () => login({ url, org, user, password, ...(totp ? { totp } : {}) }));
+  const attempt = (totp?: string) => {
+    ctx.errorContext.totpSent = totp !== undefined && totp !== '';
+    return withProgress('Signing in', () => login({ url, org, user, password, ...(totp ? { totp } : {}) }));
+  };
   try {
     return await attempt(flags.totp);
   } catch (err) {
@@ -30,7 +32,9 @@ async function passwordLogin(ctx: CliContext, url: string, org: string, flags: L
   }
   const totp = (stdin ? await stdin.next() : await promptLine('TOTP code: '))?.trim();
   if (!totp) {
-    throw new CliError('A second factor is required: give the TOTP code on the next stdin line or with --totp CODE', EXIT.auth);
+    throw new CliError(stdin
+      ? 'A second factor is required: give the TOTP code on the next stdin line or with --totp CODE'
+      : 'A second factor is required: type the TOTP code when asked, or pass --totp CODE', EXIT.auth);
   }
   return attempt(totp);
 }
@@ -100,7 +104,13 @@ Examples:
           await withProgress('Signing out', () => fromAccessToken({ url: p.url!, org: p.org!, accessToken: p.sessionToken! }).sessions.logout());
         } catch (err) {
           // An expired session is as logged out as it gets.
-          if (!(err instanceof OpenDirectorError && err.status === 401)) throw err;
+          if (!(err instanceof OpenDirectorError && err.status === 401)) {
+            // The credentials are gone from this machine either way (a lost laptop must not keep
+            // them), but the session itself lives on until it expires: say both.
+            const { line, exitCode } = describeError(err);
+            throw new CliError(`Forgot the credentials of profile "${p.name}", but the session on the server was not ended `
+              + `(it stays valid until it expires): ${line.replace(/^opendirector: /, '')}`, exitCode);
+          }
         }
       }
       return ctx.output.out(`Logged out${p.url ? ` of ${p.url}` : ''} (profile "${p.name}").`);

@@ -4,6 +4,7 @@ import { run, type CliContext, type ConnectionFlags } from './cli-context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { formatJson, formatTable } from './output.ts';
 import { withProgress } from './progress.ts';
+import { checkPrivateFileTarget } from './private-file.ts';
 import { tokenFileFor, writeTokenFile } from './token-file.ts';
 
 const UUID = /^(urn:vcloud:token:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,10 +48,20 @@ Examples:
   opendirector token create ci-pipeline
   opendirector token create terraform --save ~/.config/vcd/terraform-token.json`)
     .action(run(async (ctx, name: string, flags: ConnectionFlags & { save?: string; force?: boolean }) => {
+      // A bad --save path must fail now: once the token exists its secret cannot be shown again.
+      if (flags.save) checkPrivateFileTarget(flags.save, { overwrite: flags.force === true });
       const { client } = await ctx.client(flags, 'session');
       const created = await withProgress('Creating the API token', () => client.tokens.create(name));
       if (flags.save) {
-        writeTokenFile(flags.save, tokenFileFor(created.token, isSystemOrg(client.org)), flags.force === true);
+        try {
+          writeTokenFile(flags.save, tokenFileFor(created.token, isSystemOrg(client.org)), flags.force === true);
+        } catch (err) {
+          // The file could not be written after all (disk full, a race): the secret exists only
+          // here now, so show it rather than lose it, and still fail.
+          ctx.output.out(created.token);
+          const why = err instanceof Error ? err.message : String(err);
+          throw new CliError(`${why}. API token "${created.name}" (${created.id}) was created: its secret is printed on stdout, store it now`, EXIT.failure);
+        }
         if (ctx.output.json) return ctx.output.out(formatJson({ id: created.id, name: created.name, file: flags.save }));
         return ctx.output.out(`Created API token "${created.name}" (${created.id}); saved to ${flags.save} (mode 0600).`);
       }
