@@ -90,7 +90,7 @@ async function runFlow(): Promise<void> {
   // API tokens: create, exchange, use (bearer on CloudAPI and XML), list, then revoke.
   const ci = await createApiToken(url, alice, 'acme', 'ci-pipeline');
   secret('tenant API token', ci.token);
-  secret('tenant API token secret part', ci.token.slice(36));
+  secret('tenant API token secret part', ci.token.slice(4));
   const spare = await createApiToken(url, alice2, 'acme', 'spare');
   secret('spare API token', spare.token);
   const provider = await createApiToken(url, admin, 'System', 'provider-automation');

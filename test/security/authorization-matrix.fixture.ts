@@ -3,6 +3,7 @@
  * orgs with users of every kind, inventory, tokens, and factories of throwaway objects so that a
  * cell whose request succeeds changes only an object made for it.
  */
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../src/storage/database.ts';
 import { rightId, globalRoleId, rightsBundleId } from '../../src/tenancy/bootstrap.ts';
@@ -153,7 +154,7 @@ export async function buildFixtures(t: TestServer): Promise<Fixtures> {
       const id = await fresh.user();
       const now = new Date().toISOString();
       await db.insertInto('api_tokens').values({
-        id: newId(), org_id: acme.orgId, user_id: id, name: name('token'), secret_hash: '0'.repeat(64), created_at: now,
+        id: newId(), org_id: acme.orgId, user_id: id, name: name('token'), secret_hash: randomBytes(32).toString('hex'), created_at: now,
         minted_at: now, last_used_at: null, last_used_ip: null, revoked_at: null, revoked_by: null,
       }).execute();
       return id;
