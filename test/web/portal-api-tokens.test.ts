@@ -72,7 +72,7 @@ describe('portal API tokens of the logged-in user', () => {
     expect(orgs.status, orgs.text).toBe(200);
     expect(orgs.json<{ values: { name: string }[] }>().values.map((o) => o.name)).toEqual(['acme']);
 
-    await created.getByRole('button', { name: 'Done' }).click();
+    await created.getByRole('button', { name: 'OK' }).click();
     await created.waitFor({ state: 'detached' });
     const row = tokensSection().getByRole('row', { name: /ci-pipeline/ });
     await row.waitFor();

@@ -1,4 +1,4 @@
-import type { PagedEnvelope, Session } from '../../api/cloudapi/wire.ts';
+import type { PagedEnvelope, Session, Token } from '../../api/cloudapi/wire.ts';
 
 /**
  * The portal's only way to the server: the public API families plus the small cookie-session
@@ -65,6 +65,15 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * The OAuth token endpoint authenticates the client in the body, not the session: its 401
+ * (`invalid_client`) says nothing about the portal session. Every other path, `…/register`
+ * included, authenticates with the session cookie, so a 401 there means the session is gone.
+ */
+function isOAuthTokenEndpoint(path: string): boolean {
+  return /^\/oauth\/(?:provider|tenant\/[^/]+)\/token(?:\?|$)/.test(path);
+}
+
 /** One API call with the session cookie and its CSRF header; JSON in and out unless told otherwise. */
 export async function api<T>(method: string, path: string, opts: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: opts.xml ? XML_ACCEPT : JSON_ACCEPT, ...opts.headers };
@@ -81,7 +90,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
   const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) {
     const err = await toApiError(res);
-    if (res.status === 401 && csrfToken && !path.includes('/oauth/')) {
+    if (res.status === 401 && csrfToken && !isOAuthTokenEndpoint(path)) {
       forgetSecrets();
       onSessionLost?.();
     }
@@ -183,6 +192,23 @@ export async function createApiToken(session: Session, name: string): Promise<{ 
   } catch (e) {
     await api('DELETE', `/cloudapi/1.0.0/tokens/urn:vcloud:token:${reg.client_id}`).catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Revokes one API token. The API answers 403, never 404, for an id that is gone (spec §5.3), so a
+ * 403 alone cannot tell "not allowed" from "already revoked" (by its owner, another admin, a
+ * script): if the token is no longer listed, what the person asked for is done and no error is
+ * shown; if it is still there, the 403 was a real refusal and is passed on.
+ */
+export async function revokeApiToken(tokenId: string, tenant: string | null = null): Promise<void> {
+  try {
+    await api('DELETE', `/cloudapi/1.0.0/tokens/${tokenId}`, { tenant });
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 403) throw e;
+    const q = new URLSearchParams({ filter: `id==${fiqlValue(tokenId)}`, pageSize: '1' });
+    const still = await api<PagedEnvelope<Token>>('GET', `/cloudapi/1.0.0/tokens/?${q.toString()}`, { tenant }).catch(() => null);
+    if (!still || still.values.length > 0) throw e;
   }
 }
 

@@ -64,18 +64,50 @@ export function formatTime(iso: string | null | undefined): string {
 
 /**
  * A modal dialog on the native <dialog> element: focus moves into it, Escape closes it, the page
- * behind is inert. Render it only while open; unmounting closes it.
+ * behind is inert. Render it only while open; unmounting closes it and gives focus back to the
+ * control that opened it, unless `returnFocus()` names another element (a revoked token's row and
+ * its ⋮ button are about to go). The browser's own focus restoration does not happen here: React
+ * removes the element before the effect cleanup closes it, which would leave keyboard users on <body>.
  */
-export function Dialog({ title, onClose, children, className }: { title: string; onClose: () => void; children: ReactNode; className?: string }) {
+export function Dialog({ title, onClose, children, className, returnFocus }: {
+  title: string; onClose: () => void; children: ReactNode; className?: string; returnFocus?: () => HTMLElement | null | undefined;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const fallback = useRef(returnFocus);
+  fallback.current = returnFocus;
+  const requestClose = useRef(onClose);
+  requestClose.current = onClose;
+  const live = useRef(false);
   useEffect(() => {
+    live.current = true;
     const d = ref.current;
+    const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
     if (d && !d.open) d.showModal();
-    return () => d?.close();
+    return () => {
+      live.current = false;
+      d?.close();
+      const target = fallback.current?.() ?? (opener?.isConnected ? opener : null);
+      target?.focus();
+    };
   }, []);
   return (
-    <dialog ref={ref} aria-labelledby={titleId} className={className} onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog
+      ref={ref} aria-labelledby={titleId} className={className}
+      // Closing is the owner's decision (the New API token dialog refuses while the token is being
+      // minted). Escape is handled on keydown: Chromium force-closes a modal dialog on a repeated
+      // Escape whose `cancel` was prevented (its close-watcher rule), but not one whose keydown was.
+      onKeyDown={(e) => { if (e.key === 'Escape') { e.preventDefault(); onClose(); } }}
+      onCancel={(e) => { e.preventDefault(); onClose(); }}
+      onClose={() => {
+        // Any other close by the browser while still rendered: ask the owner, and keep the dialog
+        // up; if the owner agrees, unmounting closes it again a moment later.
+        const d = ref.current;
+        if (!live.current || !d || d.open || !d.isConnected) return;
+        requestClose.current();
+        d.showModal();
+      }}
+    >
       <h2 id={titleId}>{title}</h2>
       {children}
     </dialog>
@@ -85,10 +117,11 @@ export function Dialog({ title, onClose, children, className }: { title: string;
 /** "Are you sure?" with a clearly named confirming button. */
 export function ConfirmDialog(props: {
   title: string; confirmLabel: string; onConfirm: () => Promise<unknown>; onClose: () => void; children: ReactNode;
+  returnFocus?: () => HTMLElement | null | undefined;
 }) {
   const action = useAction();
   return (
-    <Dialog title={props.title} onClose={props.onClose}>
+    <Dialog title={props.title} onClose={props.onClose} {...(props.returnFocus ? { returnFocus: props.returnFocus } : {})}>
       <div className="dialog-body">{props.children}</div>
       <ErrorMessage error={action.error} />
       <div className="actions">
@@ -140,7 +173,13 @@ export function KebabMenu({ label, items, buttonText }: { label: string; items: 
         <ul role="menu" ref={menu} aria-label={label} onKeyDown={onKeyDown}>
           {items.map((item) => (
             <li role="none" key={item.label}>
-              <button type="button" role="menuitem" onClick={() => { setOpen(false); item.onSelect(); }}>{item.label}</button>
+              <button type="button" role="menuitem" onClick={() => {
+                setOpen(false);
+                // Focus goes back to the ⋮ button first, so a dialog opened by the item returns
+                // focus there when it closes (the menu item itself is about to disappear).
+                button.current?.focus();
+                item.onSelect();
+              }}>{item.label}</button>
             </li>
           ))}
         </ul>

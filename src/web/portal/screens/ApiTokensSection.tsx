@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { Token } from '../../../api/cloudapi/wire.ts';
-import { api, createApiToken, fiqlValue, listAll, type PortalSession } from '../api.ts';
+import { createApiToken, fiqlValue, listAll, revokeApiToken, type PortalSession } from '../api.ts';
 import { ConfirmDialog, Dialog, EmptyState, ErrorMessage, Field, KebabMenu, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
 
 /**
@@ -14,12 +14,15 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
   }, [session.user.id]);
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<Token | null>(null);
+  // After a revoke, focus goes to New: the revoked row and its ⋮ button are about to go.
+  const newButton = useRef<HTMLButtonElement>(null);
+  const revoked = useRef(false);
 
   return (
     <section aria-labelledby="api-tokens-title" className="panel">
       <div className="panel-head">
         <h2 id="api-tokens-title">API Tokens</h2>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>New</button>
+        <button ref={newButton} type="button" className="primary" onClick={() => setCreating(true)}>New</button>
       </div>
       <p className="muted">
         Scripts and tools such as Terraform use an API token instead of your password and second factor.
@@ -37,7 +40,7 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
                 <td>{t.name}</td>
                 <td>{formatTime(t.createdAt)}</td>
                 <td>{formatTime(t.lastUsedAt)}</td>
-                <td className="row-actions"><KebabMenu label={`Actions for token ${t.name}`} items={[{ label: 'Revoke', onSelect: () => setRevoking(t) }]} /></td>
+                <td className="row-actions"><KebabMenu label={`Actions for token ${t.name}`} items={[{ label: 'Revoke', onSelect: () => { revoked.current = false; setRevoking(t); } }]} /></td>
               </tr>
             ))}
           </tbody>
@@ -47,8 +50,10 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
       {revoking && (
         <ConfirmDialog
           title="Revoke API token" confirmLabel="Revoke"
-          onConfirm={() => api('DELETE', `/cloudapi/1.0.0/tokens/${revoking.id}`).then(tokens.reload)}
-          onClose={() => setRevoking(null)}
+          onConfirm={() => revokeApiToken(revoking.id).then(() => { revoked.current = true; })}
+          // Revoked, cancelled or refused: the list may be out of date (another tab, an admin), refresh it.
+          onClose={() => { setRevoking(null); tokens.reload(); }}
+          returnFocus={() => (revoked.current ? newButton.current : null)}
         >
           <p>Revoke <strong>{revoking.name}</strong>? Anything using it stops working at once. This cannot be undone.</p>
         </ConfirmDialog>
@@ -60,14 +65,19 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
 /**
  * New token: ask for a name, create it, show the secret once with a Copy button. The secret lives
  * only in this component's state: closing the dialog unmounts it, and a reload never sees it.
+ * While the token is being created the dialog cannot be closed: the server already holds the new
+ * token, and closing then would throw away its only copy of the secret.
  */
 function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose: () => void }) {
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
   const field = useRef<HTMLInputElement>(null);
   const action = useAction();
 
+  const close = () => {
+    if (!action.busy) onClose();
+  };
   const create = async (e: FormEvent) => {
     e.preventDefault();
     await action.run(async () => setSecret((await createApiToken(session, name.trim())).token));
@@ -76,25 +86,26 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
     if (!secret) return;
     try {
       await navigator.clipboard.writeText(secret);
+      setCopied('yes');
     } catch {
-      // No clipboard permission (or an insecure origin): select the text and use the legacy command.
+      // No clipboard permission (or an insecure origin): select the text and use the legacy
+      // command, which reports whether it copied. Never claim a copy that did not happen.
       field.current?.select();
-      document.execCommand('copy');
+      setCopied(document.execCommand('copy') ? 'yes' : 'failed');
     }
-    setCopied(true);
   };
 
   if (secret === null) {
     return (
-      <Dialog title="New API token" onClose={onClose}>
+      <Dialog title="New API token" onClose={close}>
         <form onSubmit={create}>
           <Field label="Token name" hint="A name that tells you where the token is used, for example terraform-ci.">
             {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} autoFocus />}
           </Field>
           <ErrorMessage error={action.error} />
           <div className="actions">
-            <button type="button" onClick={onClose}>Cancel</button>
-            <button type="submit" className="primary" disabled={action.busy}>Create</button>
+            <button type="button" onClick={close} disabled={action.busy}>Cancel</button>
+            <button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Creating…' : 'Create'}</button>
           </div>
         </form>
       </Dialog>
@@ -109,9 +120,13 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
         {(id) => <input id={id} ref={field} className="secret" value={secret} readOnly onFocus={(e) => e.target.select()} />}
       </Field>
       <div className="actions">
-        <span role="status" className="muted">{copied ? 'Copied to the clipboard.' : ''}</span>
-        <button type="button" onClick={copy}>Copy</button>
-        <button type="button" className="primary" onClick={onClose}>Done</button>
+        <span role="status" className="muted">
+          {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Could not copy: the token is selected, copy it with Ctrl+C (⌘C).' : ''}
+        </span>
+        {/* Focus starts on Copy: the form that held it is gone, and a keyboard user's next step is to copy. */}
+        <button type="button" onClick={copy} autoFocus>Copy</button>
+        {/* "OK", as in VCD's own dialog (seed 002: "once you click OK you can no longer display it"). */}
+        <button type="button" className="primary" onClick={onClose}>OK</button>
       </div>
     </Dialog>
   );

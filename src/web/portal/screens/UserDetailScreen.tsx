@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Role, Token, User } from '../../../api/cloudapi/wire.ts';
 import { RIGHTS } from '../../../rbac/rights-catalog.ts';
-import { api, fiqlValue, listAll, type PortalSession } from '../api.ts';
+import { api, fiqlValue, listAll, revokeApiToken, type PortalSession } from '../api.ts';
 import { href, navigate, type Route } from '../router.ts';
 import { ConfirmDialog, EmptyState, ErrorMessage, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
 import { userStatus } from './UsersScreen.tsx';
@@ -138,7 +138,7 @@ function ConfirmFor({ confirm, user, tenant, path, onClose }: { confirm: Confirm
     case 'revoke':
       return (
         <ConfirmDialog title="Revoke API token" confirmLabel="Revoke" onClose={onClose}
-          onConfirm={() => api('DELETE', `/cloudapi/1.0.0/tokens/${confirm.token.id}`, { tenant })}>
+          onConfirm={() => revokeApiToken(confirm.token.id, tenant)}>
           <p>Revoke <strong>{confirm.token.name}</strong> of {user.username}? Anything using it stops working at once.</p>
         </ConfirmDialog>
       );
