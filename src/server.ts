@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -8,8 +7,8 @@ import { migrateToLatest, withStartupLock } from './storage/migrator.ts';
 import { startCellNotifications } from './storage/cell-notifications.ts';
 import { systemClock, type Clock } from './common/clock.ts';
 import { newId } from './common/ids.ts';
-import { SigningKeyRing } from './tokens/signing-keys.ts';
-import { resolveKeyEncryptionKeys } from './tokens/key-encryption-key.ts';
+import { isSigningKeyDecryptionFailure, SigningKeyRing } from './tokens/signing-keys.ts';
+import { KeyEncryptionKeyError, resolveKeyEncryptionKeys, type KeyEncryptionKeys } from './tokens/key-encryption-key.ts';
 import { followSigningKeyRotations } from './tokens/signing-key-rotation.ts';
 import { SessionService } from './sessions/session-service.ts';
 import { LoginService } from './identity/login-service.ts';
@@ -23,6 +22,9 @@ import { registerRoutes } from './api/http/register-routes.ts';
 import type { Services } from './api/http/services.ts';
 import { allRoutes } from './api/routes.ts';
 import { createPortal } from './web/serve-portal.ts';
+import { StartupError } from './startup/startup-error.ts';
+import { explainDatabaseFailure, explainDataDirFailure, explainListenFailure } from './startup/explain-startup-failure.ts';
+import { readTlsFiles } from './startup/read-tls-files.ts';
 
 /** How often a server on the embedded database looks for a `keys` command's change (no NOTIFY there). */
 const SIGNING_KEYS_POLL_MS = 2_000;
@@ -58,28 +60,76 @@ async function loadSiteId(handle: DatabaseHandle): Promise<string> {
   return (await handle.db.selectFrom('schema_meta').select('value').where('key', '=', 'site_id').executeTakeFirstOrThrow()).value;
 }
 
+/** The key-encryption keys, or a StartupError saying what is wrong with them. */
+function resolveKeyEncryptionKeysAtStartup(config: Config): KeyEncryptionKeys {
+  try {
+    return resolveKeyEncryptionKeys(config);
+  } catch (err) {
+    if (err instanceof KeyEncryptionKeyError) throw new StartupError(err.message, { cause: err });
+    // Generating the key file into a data folder this user may not write.
+    throw explainDataDirFailure(err, config.dataDir);
+  }
+}
+
+/** Loads the signing keys; a key-encryption key that does not decrypt them is the operator's to fix. */
+async function loadSigningKeysAtStartup(ring: SigningKeyRing, config: Config): Promise<void> {
+  try {
+    await ring.load();
+  } catch (err) {
+    if (!isSigningKeyDecryptionFailure(err)) throw err;
+    const which = config.keyEncryptionKey ? 'OPENDIRECTOR_KEY_ENCRYPTION_KEY' : `the key-encryption key in ${config.dataDir}/key-encryption-key`;
+    throw new StartupError(
+      `${which} does not decrypt the signing keys stored in the database: use the key it was set up with` +
+        ' (after changing it, give the old one in OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS; see docs/deployment.md).',
+      { cause: err },
+    );
+  }
+}
+
 /**
  * Composition root (STYLE §1): config, then database and migrations, then services, then routes.
  */
 export async function createServer(config: Config, opts: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const database = openDatabase({
-    dataDir: config.dataDir, databaseUrl: config.databaseUrl, checkpointInBackground: true,
-    onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
-  });
-  await migrateToLatest(database.db as never, database.caps);
-  const keks = resolveKeyEncryptionKeys(config);
-  // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
-  // System org, its administrator and the first signing key.
-  const boot = await withStartupLock(database.db, database.caps, async (conn) => {
-    const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
-    await new SigningKeyRing(conn, keks).load();
-    return result;
-  });
-  const siteId = await loadSiteId(database);
-  const keys = new SigningKeyRing(database.db, keks);
-  await keys.load();
+  // Every step that an operator's mistake can fail (StartupError says which and what to do)
+  // runs before the server listens; the cheap local checks before the first database connection.
+  let database: DatabaseHandle;
+  try {
+    database = openDatabase({
+      dataDir: config.dataDir, databaseUrl: config.databaseUrl, checkpointInBackground: true,
+      onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
+    });
+  } catch (err) {
+    throw explainDataDirFailure(err, config.dataDir);
+  }
+  let keks: KeyEncryptionKeys;
+  let https: { cert: Buffer; key: Buffer } | undefined;
+  let boot: Awaited<ReturnType<typeof bootstrap>>;
+  let siteId: string;
+  let keys: SigningKeyRing;
+  try {
+    keks = resolveKeyEncryptionKeysAtStartup(config);
+    if (config.tlsCertFile && config.tlsKeyFile) https = readTlsFiles(config.tlsCertFile, config.tlsKeyFile);
+    try {
+      await migrateToLatest(database.db as never, database.caps);
+    } catch (err) {
+      throw config.databaseUrl ? explainDatabaseFailure(err, config.databaseUrl) : explainDataDirFailure(err, config.dataDir);
+    }
+    // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
+    // System org, its administrator and the first signing key.
+    boot = await withStartupLock(database.db, database.caps, async (conn) => {
+      const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+      await loadSigningKeysAtStartup(new SigningKeyRing(conn, keks), config);
+      return result;
+    });
+    siteId = await loadSiteId(database);
+    keys = new SigningKeyRing(database.db, keks);
+    await loadSigningKeysAtStartup(keys, config);
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
   const notifications = startCellNotifications(database.pgPool, {
     onError: (err, what) => logger.warn({ err }, `${what} lost; reconnecting`),
   });
@@ -103,8 +153,6 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     }),
     apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
   };
-  let https: { cert: Buffer; key: Buffer } | undefined;
-  if (config.tlsCertFile && config.tlsKeyFile) https = { cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
   const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
@@ -114,7 +162,11 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
     baseUrl: () => baseUrl,
     async listen() {
-      await app.listen({ host: config.host, port: config.port });
+      try {
+        await app.listen({ host: config.host, port: config.port });
+      } catch (err) {
+        throw explainListenFailure(err, config.host, config.port);
+      }
       const port = (app.server.address() as AddressInfo).port;
       if (config.port === 0) baseUrl = baseUrl.replace(/:0$/, `:${port}`);
       return baseUrl;

@@ -1,8 +1,12 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { applyServerHeapDefaults } from './heap-defaults.ts';
 
 /** Listening addresses that mean "every interface": no client can reach the server by them. */
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '[::]', '::']);
+
+/** After the grace period and closing the connections, how long closing may still take. */
+const HARD_EXIT_AFTER_GRACE_S = 5;
 
 /** `opendirector serve [--demo]`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 export function registerServeCommand(program: Command): void {
@@ -15,7 +19,8 @@ export function registerServeCommand(program: Command): void {
       applyServerHeapDefaults();
       // Loaded here, not at the top: the other commands start without the server's dependencies.
       const { loadConfig, ConfigError } = await import('../config/index.ts');
-      const { createServer } = await import('../server.ts');
+      const { createServer, createLogger } = await import('../server.ts');
+      const { StartupError } = await import('../startup/startup-error.ts');
       let config;
       try {
         config = loadConfig();
@@ -26,29 +31,74 @@ export function registerServeCommand(program: Command): void {
         }
         throw e;
       }
-      const server = await createServer(config);
-      if (!config.databaseUrl) server.services.logger.warn(`Using the embedded SQLite database in ${config.dataDir} (set OPENDIRECTOR_DATABASE_URL for PostgreSQL).`);
-      if (WILDCARD_HOSTS.has(new URL(config.publicUrl).hostname)) {
-        // Every href, LoginUrl and Link is built from the public URL (never from a request's Host),
-        // so clients would be sent to an address that means "any interface" only on this machine.
-        server.services.logger.warn(`Links point at ${config.publicUrl}, which clients elsewhere cannot reach: set OPENDIRECTOR_PUBLIC_URL to the address they use (e.g. https://cloud.example.com).`);
+      const logger = createLogger(config.logLevel);
+      // Until the server listens a signal just ends the process (nothing was acknowledged yet);
+      // from then on it shuts down gracefully (below).
+      let server: Awaited<ReturnType<typeof createServer>>;
+      let url: string;
+      try {
+        server = await createServer(config, { logger });
+        if (!config.databaseUrl) logger.warn(`Using the embedded SQLite database in ${config.dataDir} (set OPENDIRECTOR_DATABASE_URL for PostgreSQL).`);
+        if (WILDCARD_HOSTS.has(new URL(config.publicUrl).hostname)) {
+          // Every href, LoginUrl and Link is built from the public URL (never from a request's Host),
+          // so clients would be sent to an address that means "any interface" only on this machine.
+          logger.warn(`Links point at ${config.publicUrl}, which clients elsewhere cannot reach: set OPENDIRECTOR_PUBLIC_URL to the address they use (e.g. https://cloud.example.com).`);
+        }
+        if (server.generatedAdminPassword) {
+          process.stdout.write(`\nBootstrap: administrator@System password (shown once): ${server.generatedAdminPassword}\n\n`);
+        }
+        if (opts.demo) {
+          const { seedDemo } = await import('../inventory/demo.ts');
+          const summary = await seedDemo(server.services);
+          process.stdout.write(`${summary}\n`);
+        }
+        url = await server.listen();
+      } catch (e) {
+        // One line on stderr, never a stack trace: what is wrong and, for the failures an
+        // operator causes (StartupError), what to do. Anything else is a bug: its stack goes to
+        // the log at debug level.
+        if (e instanceof StartupError) {
+          process.stderr.write(`opendirector: ${e.message}\n`);
+        } else {
+          logger.debug({ err: e }, 'start-up failed');
+          process.stderr.write(`opendirector: could not start: ${e instanceof Error ? e.message : String(e)} (OPENDIRECTOR_LOG_LEVEL=debug shows where)\n`);
+        }
+        process.exit(1);
       }
-      if (server.generatedAdminPassword) {
-        process.stdout.write(`\nBootstrap: administrator@System password (shown once): ${server.generatedAdminPassword}\n\n`);
-      }
-      if (opts.demo) {
-        const { seedDemo } = await import('../inventory/demo.ts');
-        const summary = await seedDemo(server.services);
-        process.stdout.write(`${summary}\n`);
-      }
-      const url = await server.listen();
       process.stdout.write(`OpenDirector listening on ${url} (portal: ${url}/, API: ${url}/api, ${url}/cloudapi)\n`);
+      const running = server;
       let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          // The operator does not want to wait: acknowledged writes are already committed.
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(128 + (os.constants.signals[signal] ?? 0));
+        }
         stopping = true;
-        server.services.logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        server.close().then(() => process.exit(0), () => process.exit(1));
+        const graceMs = config.shutdownGraceSeconds * 1000;
+        logger.info({ signal }, `shutting down: finishing in-flight requests (at most ${config.shutdownGraceSeconds} s; send ${signal} again to exit now)`);
+        // A client that never finishes its request (or a response stuck on a dead peer) would
+        // hold app.close() forever: after the grace period its connection is closed; a response
+        // not sent by then was never acknowledged.
+        setTimeout(() => {
+          running.app.server.getConnections((_err, open) => {
+            if (open > 0) logger.warn(`${open} connection(s) still busy after ${config.shutdownGraceSeconds} s: closing them`);
+            running.app.server.closeAllConnections();
+          });
+        }, graceMs).unref();
+        // And if closing still hangs (a database that stopped answering holds its connections),
+        // the process ends anyway.
+        setTimeout(() => {
+          logger.error(`shutdown did not finish within ${config.shutdownGraceSeconds + HARD_EXIT_AFTER_GRACE_S} s (is the database answering?): exiting`);
+          process.exit(1);
+        }, graceMs + HARD_EXIT_AFTER_GRACE_S * 1000).unref();
+        running.close().then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        }, (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        });
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { trustedProxyListSchema } from './trusted-proxy-list.ts';
 
+/** What pg (pg-connection-string) requires of a connection URL before it tries to connect. */
+function isParsableUrl(value: string): boolean {
+  return URL.canParse(value);
+}
+
 /**
  * Every option OpenDirector reads, with its environment variable, type, default and a
  * one-line doc. `docs/configuration.md` is generated from this table (test/config checks it).
@@ -34,7 +39,11 @@ export const configOptions = {
   databaseUrl: {
     env: 'OPENDIRECTOR_DATABASE_URL',
     doc: 'postgres://… to use PostgreSQL; unset for the embedded SQLite database.',
-    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
+      // Checked here so a typo stops the start with the variable's name; the message never
+      // repeats the value (it holds the password).
+      .refine(isParsableUrl, 'is not a valid URL (postgres://user:password@host:5432/database; percent-encode special characters in the password)')
+      .optional(),
   },
   accessTokenTtlSeconds: {
     env: 'OPENDIRECTOR_ACCESS_TOKEN_TTL_SECONDS',
@@ -99,6 +108,11 @@ export const configOptions = {
     env: 'OPENDIRECTOR_RATE_LIMIT_FAILURES_PER_MINUTE',
     doc: 'Failed credential attempts allowed per source address (and per user or token) per minute.',
     schema: z.coerce.number().int().min(1).max(100_000).default(20),
+  },
+  shutdownGraceSeconds: {
+    env: 'OPENDIRECTOR_SHUTDOWN_GRACE_SECONDS',
+    doc: 'On SIGTERM/SIGINT, how long requests in flight may take before their connections are closed; a second signal exits at once.',
+    schema: z.coerce.number().int().min(0).max(3_600).default(10),
   },
   totpMaxFailures: {
     env: 'OPENDIRECTOR_TOTP_MAX_FAILURES',

@@ -44,6 +44,14 @@ export function decryptUnderAny(encoded: string, keks: KeyEncryptionKeys): { sec
 }
 
 /**
+ * Whether `err` is decryptUnderAny refusing a stored key: AES-GCM's authentication failure (a
+ * key-encryption key other than the one it was stored under) or a value not in our format.
+ */
+export function isSigningKeyDecryptionFailure(err: unknown): boolean {
+  return err instanceof Error && /unable to authenticate data|Unrecognised encrypted key format/i.test(err.message);
+}
+
+/**
  * The JWT signing keys, shared by all cells through the database. The newest non-retired key
  * signs; every stored key verifies (so rotation logs nobody out).
  */

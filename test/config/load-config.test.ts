@@ -31,4 +31,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ OPENDIRECTOR_HOST: '0.0.0.0', OPENDIRECTOR_ALLOW_INSECURE_BIND: 'true' }).host).toBe('0.0.0.0');
     expect(() => loadConfig({ OPENDIRECTOR_TLS_CERT_FILE: '/x.pem' })).toThrow(/go together/);
   });
+
+  it('refuses a database URL that does not parse without repeating it (it holds the password)', () => {
+    expect(() => loadConfig({ OPENDIRECTOR_DATABASE_URL: 'postgres://od:S3cret@db:99999/od' })).toThrow(/OPENDIRECTOR_DATABASE_URL is not a valid URL/);
+    expect(() => loadConfig({ OPENDIRECTOR_DATABASE_URL: 'postgres://od:S3cret@db:99999/od' })).not.toThrow(/S3cret/);
+    expect(loadConfig({ OPENDIRECTOR_DATABASE_URL: 'postgres:///od?host=/run/postgresql' }).databaseUrl).toBe('postgres:///od?host=/run/postgresql');
+  });
+
+  it('gives requests 10 s to finish on shutdown unless told otherwise', () => {
+    expect(loadConfig({}).shutdownGraceSeconds).toBe(10);
+    expect(loadConfig({ OPENDIRECTOR_SHUTDOWN_GRACE_SECONDS: '0' }).shutdownGraceSeconds).toBe(0);
+  });
 });

@@ -97,3 +97,32 @@ export async function killServerProcess(p: ServerProcess | undefined): Promise<v
   p.child.kill('SIGKILL');
   await p.exited;
 }
+
+/**
+ * Runs `opendirector serve` with `env` that is expected to fail before listening; resolves with
+ * the exit code and everything it printed. Kills it (and says so in `output`) if it is still
+ * running after `timeoutMs`: a start-up failure must never hang.
+ */
+export async function runFailingServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...cleanEnv(),
+      OPENDIRECTOR_HOST: '127.0.0.1',
+      OPENDIRECTOR_ADMIN_PASSWORD: PROCESS_ADMIN_PASSWORD,
+      OPENDIRECTOR_PASSWORD_HASH_LOG2N: '10',
+      ...env,
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  child.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  const timer = setTimeout(() => {
+    output += `\n[test] still running after ${timeoutMs} ms: killed\n`;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
+}
