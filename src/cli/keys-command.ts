@@ -3,6 +3,7 @@ import { loadConfig, ConfigError, type Config } from '../config/index.ts';
 import { openDatabase, type DatabaseHandle } from '../storage/db.ts';
 import { pendingMigrations } from '../storage/migrator.ts';
 import { resolveKeyEncryptionKeys } from '../tokens/key-encryption-key.ts';
+import { isSigningKeyDecryptionFailure } from '../tokens/signing-keys.ts';
 import { deleteSigningKey, rewrapSigningKeys, rotateSigningKey } from '../tokens/signing-key-rotation.ts';
 
 /** A failure the command explains in one line (exit status 1), as opposed to a bug. */
@@ -34,7 +35,7 @@ async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Pr
     await work(config, handle);
   } catch (e) {
     const message = e instanceof KeysCommandError ? e.message
-      : /unsupported state or unable to authenticate data/i.test(String((e as Error).message))
+      : isSigningKeyDecryptionFailure(e)
         ? 'OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses'
           + ' (after changing it, give the old one in OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS).'
         : `${(e as Error).message}`;
