@@ -5,6 +5,7 @@ import type { Config } from './config/index.ts';
 import { openDatabase, type DatabaseHandle } from './storage/db.ts';
 import { migrateToLatest, withStartupLock } from './storage/migrator.ts';
 import { startCellNotifications } from './storage/cell-notifications.ts';
+import { describeDatabaseError } from './storage/database-unavailable.ts';
 import { systemClock, type Clock } from './common/clock.ts';
 import { newId } from './common/ids.ts';
 import { isSigningKeyDecryptionFailure, SigningKeyRing } from './tokens/signing-keys.ts';
@@ -98,7 +99,8 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   try {
     database = openDatabase({
       dataDir: config.dataDir, databaseUrl: config.databaseUrl, checkpointInBackground: true,
-      onPoolError: (err) => logger.warn({ err }, 'database connection lost; the pool will reconnect'),
+      connectTimeoutMs: config.databaseConnectTimeoutSeconds * 1000,
+      onPoolError: (err) => logger.warn({ reason: describeDatabaseError(err), ...(logger.isLevelEnabled('debug') ? { err } : {}) }, 'idle database connection lost; the pool will reconnect'),
     });
   } catch (err) {
     throw explainDataDirFailure(err, config.dataDir);
@@ -114,7 +116,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     try {
       await migrateToLatest(database.db as never, database.caps);
     } catch (err) {
-      throw config.databaseUrl ? explainDatabaseFailure(err, config.databaseUrl) : explainDataDirFailure(err, config.dataDir);
+      throw config.databaseUrl ? explainDatabaseFailure(err, config.databaseUrl, config.databaseConnectTimeoutSeconds) : explainDataDirFailure(err, config.dataDir);
     }
     // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
     // System org, its administrator and the first signing key.
@@ -130,8 +132,14 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     await database.close().catch(() => undefined);
     throw err;
   }
+  // An outage is two lines, however long it lasts: the loss (warn, one line; the stack only at
+  // debug) and the return (info). The attempts in between are for debugging only.
+  const withStack = (err: unknown) => (logger.isLevelEnabled('debug') ? { err } : {});
   const notifications = startCellNotifications(database.pgPool, {
-    onError: (err, what) => logger.warn({ err }, `${what} lost; reconnecting`),
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+    onLost: (err) => logger.warn({ reason: describeDatabaseError(err), ...withStack(err) }, 'notification connection lost; reconnecting in the background'),
+    onRetryFailed: (err) => logger.debug({ reason: describeDatabaseError(err), err }, 'notification connection: reconnection attempt failed'),
+    onRestored: (downMs) => logger.info({ downSeconds: Math.round(downMs / 100) / 10 }, 'notification connection restored'),
   });
   const stopFollowingKeys = followSigningKeyRotations(keys, notifications, {
     onError: (err) => logger.error({ err }, 'could not re-read the signing keys'),

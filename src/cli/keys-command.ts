@@ -24,7 +24,7 @@ async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Pr
     process.stderr.write(`opendirector: ${e.message}\n`);
     process.exit(2);
   }
-  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2 });
+  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2, connectTimeoutMs: config.databaseConnectTimeoutSeconds * 1000 });
   handle.pgPool?.on('error', () => undefined);
   try {
     // A key command never changes the schema: that is the job of the first upgraded cell.

@@ -45,6 +45,11 @@ export const configOptions = {
       .refine(isParsableUrl, 'is not a valid URL (postgres://user:password@host:5432/database; percent-encode special characters in the password)')
       .optional(),
   },
+  databaseConnectTimeoutSeconds: {
+    env: 'OPENDIRECTOR_DATABASE_CONNECT_TIMEOUT_SECONDS',
+    doc: 'PostgreSQL: how long opening a connection (or waiting for a free one in the pool) may take before the start-up fails or the request answers 503.',
+    schema: z.coerce.number().int().min(1).max(300).default(10),
+  },
   accessTokenTtlSeconds: {
     env: 'OPENDIRECTOR_ACCESS_TOKEN_TTL_SECONDS',
     doc: 'Lifetime of an access token minted from an API token (expires_in; seed 001 shows 2592000).',

@@ -14,10 +14,16 @@ function fieldsOf(err: unknown): ErrorFields {
  * the user or database, never the password. Returns the error itself when it is not a database
  * connection problem (a failing migration is a bug, not a configuration mistake).
  */
-export function explainDatabaseFailure(err: unknown, databaseUrl: string): unknown {
+export function explainDatabaseFailure(err: unknown, databaseUrl: string, connectTimeoutSeconds?: number): unknown {
   const { code, message } = fieldsOf(err);
   const where = `PostgreSQL at ${redactDatabaseUrl(databaseUrl)}`;
   const fix = 'check OPENDIRECTOR_DATABASE_URL';
+  // pg's connection timeout (db.ts): the host took the connection, or silently dropped it, and
+  // never answered. Not a TLS problem, although pg words it "Connection terminated …".
+  if (typeof message === 'string' && /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/.test(message)) {
+    const within = connectTimeoutSeconds === undefined ? '' : ` within ${connectTimeoutSeconds} s (OPENDIRECTOR_DATABASE_CONNECT_TIMEOUT_SECONDS)`;
+    return new StartupError(`cannot connect to ${where}: no answer${within}. Is the host up and PostgreSQL listening on that port, and does no firewall drop the packets? (${fix})`, { cause: err });
+  }
   switch (code) {
     case 'ECONNREFUSED':
       return new StartupError(`cannot connect to ${where}: connection refused. Is PostgreSQL running and listening there? (${fix})`, { cause: err });

@@ -39,16 +39,27 @@ export async function notifyCells<DB>(db: Kysely<DB>, caps: DialectCapabilities,
 }
 
 /**
+ * What the notification connection reports. An outage is reported twice, whatever its length:
+ * `onLost` when the connection is lost (or the first one cannot be opened) and `onRestored` when
+ * it is back; the reconnection attempts in between go to `onRetryFailed` (every 250 ms … 5 s).
+ */
+export interface CellNotificationEvents {
+  /** A listener threw (`what` names its channel). */
+  onError?: (err: unknown, what: string) => void;
+  onLost?: (err: unknown) => void;
+  onRetryFailed?: (err: unknown) => void;
+  /** Listening again after an outage of `downMs`; listeners have been told to resync. */
+  onRestored?: (downMs: number) => void;
+}
+
+/**
  * Receives other cells' announcements on one dedicated connection taken from the pool: LISTEN
  * on every channel, a heartbeat that notices a silently dead connection, and reconnection with
  * back-off. Without a pool (SQLite) nothing is shared and the instance is always live.
  */
-export function startCellNotifications(
-  pool: pg.Pool | undefined,
-  opts: { onError?: (err: unknown, what: string) => void } = {},
-): CellNotifications {
+export function startCellNotifications(pool: pg.Pool | undefined, events: CellNotificationEvents = {}): CellNotifications {
   if (!pool) return new LocalNotifications();
-  const n = new PgNotifications(pool, opts.onError ?? (() => undefined));
+  const n = new PgNotifications(pool, events);
   n.connect();
   return n;
 }
@@ -67,9 +78,11 @@ class PgNotifications implements CellNotifications {
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
+  /** When the current outage began (performance.now()); undefined while connected or never lost. */
+  private downSince: number | undefined;
   live = false;
 
-  constructor(private readonly pool: pg.Pool, private readonly onError: (err: unknown, what: string) => void) {}
+  constructor(private readonly pool: pg.Pool, private readonly events: CellNotificationEvents) {}
 
   listen(channel: string, listener: NotificationListener): void {
     if (!CHANNEL.test(channel)) throw new Error(`Invalid notification channel name: ${channel}`);
@@ -112,6 +125,11 @@ class PgNotifications implements CellNotifications {
       this.heartbeat = setInterval(() => this.beat(c), HEARTBEAT_MS);
       this.heartbeat.unref();
       for (const list of this.listeners.values()) for (const l of list) l.onResync?.();
+      if (this.downSince !== undefined) {
+        const downMs = performance.now() - this.downSince;
+        this.downSince = undefined;
+        this.events.onRestored?.(downMs);
+      }
     } catch (err) {
       try {
         client?.release(true);
@@ -127,7 +145,7 @@ class PgNotifications implements CellNotifications {
       try {
         l.onNotify(payload);
       } catch (err) {
-        this.onError(err, `listener of ${channel}`);
+        this.events.onError?.(err, `listener of ${channel}`);
       }
     }
   }
@@ -161,7 +179,13 @@ class PgNotifications implements CellNotifications {
 
   private scheduleRetry(err: unknown): void {
     if (this.closed || this.retryTimer) return;
-    this.onError(err, 'notification connection');
+    // Once per outage: a database down for an hour must not log every 5 s.
+    if (this.downSince === undefined) {
+      this.downSince = performance.now();
+      this.events.onLost?.(err);
+    } else {
+      this.events.onRetryFailed?.(err);
+    }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.connect();

@@ -19,15 +19,27 @@ export interface DatabaseHandle {
 }
 
 /** Opens SQLite (a WAL file under dataDir) or PostgreSQL (databaseUrl) behind one Kysely type. */
+/**
+ * How long opening a PostgreSQL connection, or waiting for a free one, may take. Without a limit a
+ * host that silently drops packets stalls the start-up and every request for the operating
+ * system's TCP timeout (about 2 minutes on Linux).
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export function openDatabase(opts: {
   dataDir: string; databaseUrl?: string | undefined; poolSize?: number; onPoolError?: (err: Error) => void;
+  /** PostgreSQL: see DEFAULT_CONNECT_TIMEOUT_MS (OPENDIRECTOR_DATABASE_CONNECT_TIMEOUT_SECONDS). */
+  connectTimeoutMs?: number;
   /** SQLite: checkpoint the WAL on a background thread (the server; see wal-checkpointer.ts). */
   checkpointInBackground?: boolean;
 }): DatabaseHandle {
   if (opts.databaseUrl) {
     // Keep BIGINT/NUMERIC counts as numbers (counts here stay far below 2^53).
     pg.types.setTypeParser(20, (v) => Number(v));
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl, max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    });
     // An idle client losing its connection (failover, restart) emits 'error' on the pool; without
     // a listener that would crash the process. The pool replaces the client on next use.
     pool.on('error', opts.onPoolError ?? (() => undefined));

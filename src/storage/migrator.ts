@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import { migrations } from './migrations/index.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
 
 /** Arbitrary constant naming OpenDirector's migration advisory lock on PostgreSQL. */
 const MIGRATION_LOCK_ID = 72_410_310;
@@ -20,7 +21,8 @@ export async function migrateToLatest<DB>(database: Kysely<DB>, caps: DialectCap
     .execute()
     .catch(async (e: unknown) => {
       // Two cells may race on CREATE TABLE IF NOT EXISTS in PostgreSQL (catalog unique violation).
-      if (!(await hasMigrationsTable(db))) throw e;
+      // No second look when the database did not answer: it would wait out another connection timeout.
+      if (isDatabaseUnavailable(e) || !(await hasMigrationsTable(db))) throw e;
     });
   return withStartupLock(db, caps, async (conn) => {
     const applied = new Set(

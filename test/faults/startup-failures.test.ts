@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPostgres, stopSharedPostgres } from '../support/embedded-postgres.ts';
+import { startSilentTcpServer } from '../support/silent-tcp-server.ts';
 import { TEST_KEY_ENCRYPTION_KEY } from '../support/test-server.ts';
 import { freePort, killServerProcess, runFailingServerProcess, startServerProcess } from './server-process.ts';
 
@@ -84,6 +85,25 @@ describe('opendirector serve: PostgreSQL it cannot use', () => {
     });
     expectOneLineFailure(r, /PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/od_\w+ refused the login: password authentication failed .*user and password/, ['Wrong-S3cret-pw', rightPassword, TEST_KEY_ENCRYPTION_KEY]);
   });
+
+  it('gives up after 10 s, and says so, when the database host takes the connection and never answers', async () => {
+    const silent = await startSilentTcpServer();
+    try {
+      const started = performance.now();
+      const r = await runFailingServerProcess({
+        OPENDIRECTOR_DATA_DIR: tempDir(), OPENDIRECTOR_PORT: String(await freePort()),
+        OPENDIRECTOR_DATABASE_URL: `postgres://od:Silent-S3cret@127.0.0.1:${silent.port}/od`, OPENDIRECTOR_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
+      }, 30_000);
+      const tookMs = performance.now() - started;
+      expectOneLineFailure(r, new RegExp(`cannot connect to PostgreSQL at postgres://od:\\*\\*\\*@127\\.0\\.0\\.1:${silent.port}/od: no answer within 10 s \\(OPENDIRECTOR_DATABASE_CONNECT_TIMEOUT_SECONDS\\)\\..*firewall.*OPENDIRECTOR_DATABASE_URL`), ['Silent-S3cret', TEST_KEY_ENCRYPTION_KEY]);
+      expect(silent.accepted).toBeGreaterThan(0);
+      // The default connection timeout, plus the process's own start and exit.
+      expect(tookMs).toBeGreaterThanOrEqual(10_000);
+      expect(tookMs).toBeLessThan(20_000);
+    } finally {
+      await silent.close();
+    }
+  }, 40_000);
 
   it('refuses a database URL that is not a URL with the variable\'s name and without its value (exit 2)', async () => {
     const r = await runFailingServerProcess({ OPENDIRECTOR_DATA_DIR: tempDir(), OPENDIRECTOR_DATABASE_URL: 'postgres://od:Bad-S3cret@db:99999/od' });

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { notifyCells, startCellNotifications, type CellNotifications } from '../../src/storage/cell-notifications.ts';
+import { openDatabase } from '../../src/storage/db.ts';
+import { migrateToLatest } from '../../src/storage/migrator.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { startPostgres } from '../support/embedded-postgres.ts';
 
 /** Resolves when `predicate` holds, checking on every event-loop turn; fails after `limitMs`. */
 async function until(predicate: () => boolean, limitMs: number, what: string): Promise<number> {
@@ -64,5 +67,43 @@ describe('cross-cell notifications (issue 6)', () => {
     expect(events).toEqual(['resync', 'lost', 'resync']);
     await notifyCells(d.handle.db, d.handle.caps, 'opendirector_test');
     await until(() => events.length === 4, 5_000, 'delivered after reconnecting');
+  });
+
+  it('report an outage of the database once when it begins and once when it ends, however many reconnection attempts fail', async () => {
+    // A cluster of its own: the test stops and restarts it.
+    const cluster = await startPostgres();
+    const handle = openDatabase({ dataDir: '', databaseUrl: await cluster.createDatabase() });
+    handle.pgPool?.on('error', () => undefined);
+    try {
+      await migrateToLatest(handle.db, handle.caps);
+      const reported: string[] = [];
+      let failedAttempts = 0;
+      const n = startCellNotifications(handle.pgPool, {
+        onLost: (err) => reported.push(`lost: ${(err as { code?: string }).code ?? String(err)}`),
+        onRetryFailed: () => failedAttempts++,
+        onRestored: (downMs) => reported.push(`restored after ${downMs >= 1_000 ? '≥ 1 s' : '< 1 s'}`),
+      });
+      started.push(n);
+      const events: string[] = [];
+      n.listen('opendirector_test', { onNotify: (p) => events.push(`notify ${p}`), onLost: () => events.push('lost'), onResync: () => events.push('resync') });
+      await until(() => n.live, 10_000, 'listening');
+
+      await cluster.halt();
+      await until(() => !n.live, 5_000, 'noticed as lost');
+      // Attempts at 250 ms, 500 ms, 1 s, ... after the loss: wait for a few to fail.
+      await until(() => failedAttempts >= 2, 5_000, 'retrying');
+      expect(reported).toEqual(['lost: 57P01']);
+      await cluster.restart();
+      await until(() => n.live, 15_000, 'reconnected');
+      expect(reported).toEqual(['lost: 57P01', 'restored after ≥ 1 s']);
+      expect(events).toEqual(['resync', 'lost', 'resync']);
+      await notifyCells(handle.db, handle.caps, 'opendirector_test', 'after');
+      await until(() => events.length === 4, 5_000, 'delivered after reconnecting');
+      expect(events[3]).toBe('notify after');
+    } finally {
+      await Promise.all(started.splice(0).map((x) => x.close()));
+      await handle.close();
+      await cluster.stop();
+    }
   });
 });

@@ -32,6 +32,12 @@ export interface PostgresCluster {
   createDatabase(name?: string): Promise<string>;
   /** Stops the server and removes its folder. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * An outage: stops the server (fast shutdown, so open sessions see 57P01 and new connections
+   * are refused) but keeps its data; `restart()` brings it back on the same port and password.
+   */
+  halt(): Promise<void>;
+  restart(): Promise<void>;
   /** How long initdb and server start took (milliseconds). */
   readonly timings: { readonly initialiseMs: number; readonly startMs: number };
 }
@@ -249,9 +255,14 @@ export async function startPostgres(): Promise<PostgresCluster> {
   if (!started) fail('start', lastError);
   const startMs = performance.now() - t1;
 
-  const serverPid = serverProcessOf(server).process?.pid;
-  const stopWatchdog = serverPid ? startWatchdog(process.pid, serverPid, root) : () => undefined;
-  if (serverPid) liveServerPids.add(serverPid);
+  let serverPid: number | undefined;
+  let stopWatchdog = (): void => undefined;
+  const track = (): void => {
+    serverPid = serverProcessOf(server).process?.pid;
+    stopWatchdog = serverPid ? startWatchdog(process.pid, serverPid, root) : () => undefined;
+    if (serverPid) liveServerPids.add(serverPid);
+  };
+  track();
   installExitHook();
 
   const urlFor = (db: string): string =>
@@ -285,6 +296,23 @@ export async function startPostgres(): Promise<PostgresCluster> {
         fs.rmSync(root, { recursive: true, force: true });
       })();
       return stopped;
+    },
+    async halt(): Promise<void> {
+      if (stopped) throw new Error('the PostgreSQL cluster has been stopped');
+      // Not running.stop(): for a non-persistent cluster it deletes the data dir.
+      await killProcess(running);
+      if (serverPid) liveServerPids.delete(serverPid);
+      stopWatchdog();
+      // The idle admin connections died with the server; a new pool reconnects after restart().
+      const old = admin;
+      admin = undefined;
+      await old?.end().catch(() => undefined);
+    },
+    async restart(): Promise<void> {
+      if (stopped) throw new Error('the PostgreSQL cluster has been stopped');
+      if (!hasExited(running)) return;
+      await running.start();
+      track();
     },
   };
 }

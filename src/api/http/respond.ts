@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { AppError, isAppError } from '../../errors/app-error.ts';
 import { contentTypeForErrors, renderError, type ApiFamily } from '../../errors/render.ts';
 import { duplicateNameErrorOf } from './duplicate-name-error.ts';
+import { describeDatabaseError, isDatabaseUnavailable } from '../../storage/database-unavailable.ts';
 import type { HandlerResult } from './route.ts';
 import { DEFAULT_VERSION } from './versions.ts';
 
@@ -36,14 +37,38 @@ function jsonPayload(text: string): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
+/** Seconds a client or balancer should wait before retrying while the database is unavailable. */
+export const DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The 503 for a database that cannot be reached (PostgreSQL stopped, failing over, out of
+ * connections, a network that drops packets; SQLite locked by another process beyond its busy
+ * timeout): the request was fine and may be retried shortly, which is what 503 + Retry-After
+ * tells load balancers and clients. Every other database error stays a 500.
+ */
+function databaseUnavailableErrorOf(err: unknown): AppError | undefined {
+  if (!isDatabaseUnavailable(err)) return undefined;
+  return new AppError('SERVICE_UNAVAILABLE', {
+    message: 'The database is unavailable. Try again shortly.',
+    detail: `database unavailable: ${describeDatabaseError(err)}`,
+    headers: { 'Retry-After': String(DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    cause: err,
+  });
+}
+
 /**
  * Renders any thrown value as the family's error. A name-uniqueness violation from the database
- * (a lost create race) is DUPLICATE_NAME, as when the service saw the clash itself; any other
- * non-AppError becomes a generic 500.
+ * (a lost create race) is DUPLICATE_NAME, as when the service saw the clash itself; a database
+ * that cannot be reached is a 503; any other non-AppError becomes a generic 500.
  */
 export function sendError(reply: FastifyReply, family: ApiFamily, err: unknown, requestId: string, version = DEFAULT_VERSION): FastifyReply {
-  const appError = isAppError(err) ? err : duplicateNameErrorOf(err) ?? new AppError('INTERNAL', { cause: err });
-  if (appError.status >= 500) {
+  const unavailable = isAppError(err) ? undefined : databaseUnavailableErrorOf(err);
+  const appError = isAppError(err) ? err : duplicateNameErrorOf(err) ?? unavailable ?? new AppError('INTERNAL', { cause: err });
+  if (unavailable) {
+    // Not a bug, and one per request during an outage: one line, the stack only at log level debug.
+    const withStack = reply.log.level === 'debug' || reply.log.level === 'trace' ? { err } : {};
+    reply.log.warn({ requestId, detail: unavailable.detail, ...withStack }, 'request failed: database unavailable');
+  } else if (appError.status >= 500) {
     reply.log.error({ err, requestId }, 'request failed');
   } else {
     // Why a request was refused, for operators; never the cause (a JSON parse error quotes the body).
