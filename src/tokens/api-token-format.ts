@@ -63,9 +63,12 @@ export function hashApiTokenSecret(token: string): string {
 
 /**
  * How to find a well-formed token with a valid checksum: by its stored hash, or — a token in the
- * earlier format — by the id it carries. Null for anything else (no lookup is worth making).
+ * earlier format — by the id it carries; `secretHash` is what the stored hash must equal. Null for
+ * anything else (no lookup is worth making).
  */
-export type ApiTokenLookup = { readonly by: 'hash'; readonly secretHash: string } | { readonly by: 'id'; readonly id: string };
+export type ApiTokenLookup =
+  | { readonly by: 'hash'; readonly secretHash: string }
+  | { readonly by: 'id'; readonly id: string; readonly secretHash: string };
 
 export function parseApiToken(token: string): ApiTokenLookup | null {
   if (token.length === API_TOKEN_LENGTH) {
@@ -74,12 +77,12 @@ export function parseApiToken(token: string): ApiTokenLookup | null {
   }
   if (token.length !== ID_TOKEN_LENGTH || !ID_SHAPE.test(token)) return null;
   if (checksum(token.slice(0, -CHECK_CHARS)) !== token.slice(-CHECK_CHARS)) return null;
-  return { by: 'id', id: hexToId(token.slice(API_TOKEN_PREFIX.length, API_TOKEN_PREFIX.length + 32)) };
+  return { by: 'id', id: hexToId(token.slice(API_TOKEN_PREFIX.length, API_TOKEN_PREFIX.length + 32)), secretHash: hashApiTokenSecret(token) };
 }
 
-/** Constant-time comparison of a presented token with the stored hash. */
-export function apiTokenMatches(token: string, storedHash: string): boolean {
-  const a = Buffer.from(hashApiTokenSecret(token), 'hex');
+/** Constant-time comparison of a presented token's hash (ApiTokenLookup.secretHash) with the stored one. */
+export function secretHashesMatch(presentedHash: string, storedHash: string): boolean {
+  const a = Buffer.from(presentedHash, 'hex');
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }

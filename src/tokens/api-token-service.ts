@@ -7,7 +7,7 @@ import { appendAuditEvent, auditActorOf, filedUnderOrg } from '../audit/audit-wr
 import type { SessionService, IssuedTokenSession } from '../sessions/session-service.ts';
 import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
-import { apiTokenMatches, generateApiToken, parseApiToken } from './api-token-format.ts';
+import { generateApiToken, parseApiToken, secretHashesMatch } from './api-token-format.ts';
 import { LastUseRecorder } from './last-use-recorder.ts';
 import { preparedQuery } from '../storage/prepared-query.ts';
 
@@ -129,7 +129,7 @@ export class ApiTokenService {
       throw new AppError('INVALID_GRANT', { detail: reason });
     };
     if (!row || !row.secret_hash) return fail('unknown token');
-    if (!apiTokenMatches(apiToken, row.secret_hash)) return fail('secret mismatch');
+    if (!secretHashesMatch(lookup.secretHash, row.secret_hash)) return fail('secret mismatch');
     if (row.revoked_at !== null) return fail('revoked');
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');
     if (row.enabled !== 1 || row.locked === 1) return fail('owner disabled or locked');

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { API_TOKEN_LENGTH, apiTokenMatches, generateApiToken, hashApiTokenSecret, parseApiToken } from '../../src/tokens/api-token-format.ts';
+import { API_TOKEN_LENGTH, generateApiToken, hashApiTokenSecret, parseApiToken, secretHashesMatch } from '../../src/tokens/api-token-format.ts';
 import { newId } from '../../src/common/ids.ts';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_';
@@ -31,7 +31,7 @@ describe('API token format', () => {
     expect(Buffer.byteLength(`grant_type=refresh_token&refresh_token=${token}`)).toBe(71);
     expect(parseApiToken(token)).toEqual({ by: 'hash', secretHash });
     expect(secretHash).toBe(hashApiTokenSecret(token));
-    expect(apiTokenMatches(token, secretHash)).toBe(true);
+    expect(secretHashesMatch(hashApiTokenSecret(token), secretHash)).toBe(true);
     expect(secretHash).not.toContain(token.slice(4));
   });
 
@@ -44,7 +44,7 @@ describe('API token format', () => {
     const id = newId();
     const token = idCarryingToken(id);
     expect(token).toHaveLength(85);
-    expect(parseApiToken(token)).toEqual({ by: 'id', id });
+    expect(parseApiToken(token)).toEqual({ by: 'id', id, secretHash: hashApiTokenSecret(token) });
     expect(parseApiToken(token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).toBeNull();
   });
 
@@ -82,7 +82,7 @@ describe('API token format', () => {
   it('never matches the hash of another token', () => {
     const a = generateApiToken();
     const b = generateApiToken();
-    expect(apiTokenMatches(a.token, b.secretHash)).toBe(false);
-    expect(apiTokenMatches(a.token, 'not-hex')).toBe(false);
+    expect(secretHashesMatch(a.secretHash, b.secretHash)).toBe(false);
+    expect(secretHashesMatch(a.secretHash, 'not-hex')).toBe(false);
   });
 });
