@@ -1,5 +1,6 @@
 import { StartupError } from './startup-error.ts';
 import { redactDatabaseUrl } from './redact-database-url.ts';
+import { isPgConnectTimeout } from '../storage/database-unavailable.ts';
 
 /** The fields of a Node system error or a `pg` server error that tell what went wrong. */
 interface ErrorFields { code?: unknown; message?: unknown; syscall?: unknown; path?: unknown }
@@ -20,7 +21,7 @@ export function explainDatabaseFailure(err: unknown, databaseUrl: string, connec
   const fix = 'check OPENDIRECTOR_DATABASE_URL';
   // pg's connection timeout (db.ts): the host took the connection, or silently dropped it, and
   // never answered. Not a TLS problem, although pg words it "Connection terminated …".
-  if (typeof message === 'string' && /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/.test(message)) {
+  if (isPgConnectTimeout(err)) {
     const within = connectTimeoutSeconds === undefined ? '' : ` within ${connectTimeoutSeconds} s (OPENDIRECTOR_DATABASE_CONNECT_TIMEOUT_SECONDS)`;
     return new StartupError(`cannot connect to ${where}: no answer${within}. Is the host up and PostgreSQL listening on that port, and does no firewall drop the packets? (${fix})`, { cause: err });
   }

@@ -29,11 +29,18 @@ const SOCKET_UNAVAILABLE_CODES = new Set([
  * connection timeouts (connectionTimeoutMillis), and a client used after its connection failed.
  */
 const PG_UNAVAILABLE_MESSAGES = [
-  /^Connection terminated( unexpectedly| due to connection timeout)?$/,
-  /^timeout exceeded when trying to connect$/,
-  /^timeout expired$/,
+  /^Connection terminated( unexpectedly)?$/,
   /^Client has encountered a connection error and is not queryable$/,
 ];
+
+/** pg's connection timeouts (connectionTimeoutMillis): the pool's, the client's, the connect's. */
+const PG_CONNECT_TIMEOUT = /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/;
+
+/** True when `err` is one of pg's connection timeouts: the host never answered in time. */
+export function isPgConnectTimeout(err: unknown): boolean {
+  const message = typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && PG_CONNECT_TIMEOUT.test(message);
+}
 
 /** better-sqlite3: the busy timeout ran out (SQLITE_BUSY and its extended codes). */
 const SQLITE_BUSY = /^SQLITE_BUSY(_[A-Z]+)?$/;
@@ -49,7 +56,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof code === 'string') {
       if (PG_UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
       if (SOCKET_UNAVAILABLE_CODES.has(code) || SQLITE_BUSY.test(code)) return true;
-    } else if (typeof message === 'string' && PG_UNAVAILABLE_MESSAGES.some((m) => m.test(message))) {
+    } else if (typeof message === 'string' && (PG_CONNECT_TIMEOUT.test(message) || PG_UNAVAILABLE_MESSAGES.some((m) => m.test(message)))) {
       return true;
     }
     // Node's happy-eyeballs connect (a name with IPv4 and IPv6 addresses) fails with an AggregateError.

@@ -18,7 +18,6 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/** Opens SQLite (a WAL file under dataDir) or PostgreSQL (databaseUrl) behind one Kysely type. */
 /**
  * How long opening a PostgreSQL connection, or waiting for a free one, may take. Without a limit a
  * host that silently drops packets stalls the start-up and every request for the operating
@@ -26,6 +25,7 @@ export interface DatabaseHandle {
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
+/** Opens SQLite (a WAL file under dataDir) or PostgreSQL (databaseUrl) behind one Kysely type. */
 export function openDatabase(opts: {
   dataDir: string; databaseUrl?: string | undefined; poolSize?: number; onPoolError?: (err: Error) => void;
   /** PostgreSQL: see DEFAULT_CONNECT_TIMEOUT_MS (OPENDIRECTOR_DATABASE_CONNECT_TIMEOUT_SECONDS). */
