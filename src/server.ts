@@ -158,6 +158,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     login: new LoginService({
       db: database.db, clock, sessions, limiter: loginLimiter, passwordHashLog2N: config.passwordHashCost,
       sessionTtlSeconds: config.sessionTtlSeconds, totpMaxFailures: config.totpMaxFailures,
+      lockoutMs: config.lockoutMinutes * 60_000, knownAddressMs: config.knownAddressDays * 86_400_000,
     }),
     apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
   };

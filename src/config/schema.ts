@@ -111,7 +111,7 @@ export const configOptions = {
   },
   rateLimitPerMinute: {
     env: 'OPENDIRECTOR_RATE_LIMIT_FAILURES_PER_MINUTE',
-    doc: 'Failed credential attempts allowed per source address (and per user or token) per minute.',
+    doc: 'Failed credential attempts allowed per minute per source address and per user (per user and address from addresses the user logged in from before) or token; attempts in flight count until they fail or succeed.',
     schema: z.coerce.number().int().min(1).max(100_000).default(20),
   },
   shutdownGraceSeconds: {
@@ -121,8 +121,18 @@ export const configOptions = {
   },
   totpMaxFailures: {
     env: 'OPENDIRECTOR_TOTP_MAX_FAILURES',
-    doc: 'Consecutive wrong second-factor codes after which the account is locked.',
+    doc: 'Consecutive wrong second-factor codes after which interactive logins of the account are locked out (API tokens keep working).',
     schema: z.coerce.number().int().min(1).max(100).default(5),
+  },
+  lockoutMinutes: {
+    env: 'OPENDIRECTOR_LOCKOUT_MINUTES',
+    doc: 'How long an automatic lock-out after wrong second-factor codes lasts; it ends by itself (an administrator can unlock sooner).',
+    schema: z.coerce.number().int().min(1).max(10_080).default(15),
+  },
+  knownAddressDays: {
+    env: 'OPENDIRECTOR_LOGIN_KNOWN_ADDRESS_DAYS',
+    doc: 'A source address a user logged in from successfully within this many days keeps its own login limit, so failures sent from elsewhere cannot lock the user out there.',
+    schema: z.coerce.number().int().min(1).max(3_650).default(90),
   },
 } as const;
 

@@ -8,12 +8,15 @@ import { loadOrgRef } from '../tenancy/org-queries.ts';
 import { auditActorIn, type Acting } from './acting.ts';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp.ts';
 import { recordSecondFactorFailure } from './second-factor-failure.ts';
+import { accountLockedError, lockedOut, notLockedOut } from './lockout.ts';
 
 export interface MfaDeps {
   db: Kysely<Database>;
   clock: Clock;
   /** Consecutive wrong codes after which the account locks (config.totpMaxFailures). */
   totpMaxFailures: number;
+  /** How long that lock-out lasts (config.lockoutMinutes). */
+  lockoutMs: number;
 }
 
 /** Issuer shown by authenticator apps next to the `user@org` label. */
@@ -83,28 +86,32 @@ export async function confirmTotpEnrolment(deps: MfaDeps, acting: Acting, code: 
 
 /**
  * Removes the caller's own factor, proven with a current code (not a replayed one). Refused when
- * the org requires MFA. Wrong codes count towards the lockout like wrong codes at login.
+ * the org requires MFA. Wrong codes count towards the lockout like wrong codes at login; while a
+ * lock-out holds no code is checked (issue 15: the lock no longer ends the session, so it must
+ * stop the guessing here).
  */
 export async function removeOwnTotp(deps: MfaDeps, acting: Acting, code: string): Promise<void> {
   const user = await ownUser(deps.db, acting);
   const status = await totpStatus(deps.db, acting);
   if (status.required) throw new AppError('VALIDATION_FAILED', { message: 'Your organization requires a second factor: it cannot be removed.' });
   if (!user.totp_secret || user.totp_enabled !== 1) throw new AppError('VALIDATION_FAILED', { message: 'No second factor is enrolled.' });
+  const now = deps.clock.now();
+  if (lockedOut(user, now)) throw accountLockedError(user, now);
   const org = await loadOrgRef(deps.db, user.org_id);
   const actor = auditActorIn(acting, org);
   const entity = { id: user.id, name: user.username, type: 'user' };
-  const step = matchTotpStep(user.totp_secret, code.trim(), deps.clock.now().getTime());
+  const step = matchTotpStep(user.totp_secret, code.trim(), now.getTime());
   const removed = step !== null && await deps.db.transaction().execute(async (trx) => {
     // Compare-and-set on the last accepted step: a code used (or racing) elsewhere is a replay (issue 8).
     const done = await trx.updateTable('users').set({ totp_secret: null, totp_pending_secret: null, totp_enabled: 0, totp_last_step: step, totp_failures: 0 })
-      .where('id', '=', user.id).where('org_id', '=', user.org_id).where('totp_last_step', '<', step).executeTakeFirst();
+      .where('id', '=', user.id).where('org_id', '=', user.org_id).where('totp_last_step', '<', step).where((eb) => notLockedOut(eb, now)).executeTakeFirst();
     if (Number(done.numUpdatedRows) !== 1) return false;
     await appendAuditEvent(trx, { event: 'mfa.removed', at: deps.clock.now(), actor, entity, description: `User ${user.username} removed their TOTP second factor` });
     return true;
   });
   if (!removed) {
     await recordSecondFactorFailure(deps.db, {
-      user: { id: user.id, orgId: user.org_id, username: user.username }, maxFailures: deps.totpMaxFailures, at: deps.clock.now(), actor,
+      user: { id: user.id, orgId: user.org_id, username: user.username }, maxFailures: deps.totpMaxFailures, lockoutMs: deps.lockoutMs, at: deps.clock.now(), actor,
       description: 'Wrong or replayed second-factor code when removing TOTP',
     });
     throw new AppError('VALIDATION_FAILED', { message: 'The code does not match.' });

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts';
 import { appendAuditEvent } from '../audit/audit-writer.ts';
 import { bumpRbacVersion } from '../rbac/global-role-sync.ts';
 import type { FailureLimiter } from '../security/rate-limiter.ts';
+import { loginLimitKeys } from './known-addresses.ts';
 import { loadOrgRef } from '../tenancy/org-queries.ts';
 import { auditActorIn, type Acting, type OrgScope } from './acting.ts';
 import { hashPassword, verifyPassword } from './password.ts';
@@ -95,7 +96,7 @@ function checkChanges(acting: Acting, user: UserRow, c: UserChanges): void {
     throw new AppError('VALIDATION_FAILED', { message: 'You cannot disable your own account.' });
   }
   if (c.locked === true && user.locked === 0) {
-    throw new AppError('VALIDATION_FAILED', { message: 'Accounts are locked by failed second-factor codes only; locked can only be set to false (unlock).' });
+    throw new AppError('VALIDATION_FAILED', { message: 'Accounts are locked out by failed second-factor codes only; locked can only be set to false (unlock). To stop a user and their API tokens, disable the user.' });
   }
   if (c.password !== undefined) checkPassword(c.password);
   if (c.fullName !== undefined) checkText('fullName', c.fullName, 256);
@@ -120,7 +121,7 @@ export async function updateUser(deps: UserDeps, acting: Acting, user: UserRow, 
   if (c.description !== undefined) set.description = c.description;
   if (c.email !== undefined) set.email = c.email;
   if (c.enabled !== undefined) set.enabled = c.enabled ? 1 : 0;
-  if (c.locked === false) Object.assign(set, { locked: 0, totp_failures: 0 });
+  if (c.locked === false) Object.assign(set, { locked: 0, locked_until: null, totp_failures: 0 });
   if (c.deployedVmQuota !== undefined) set.deployed_vm_quota = c.deployedVmQuota;
   if (c.storedVmQuota !== undefined) set.stored_vm_quota = c.storedVmQuota;
   if (passwordHash !== undefined) set.password_hash = passwordHash;
@@ -169,19 +170,26 @@ export async function deleteUser(deps: UserDeps, acting: Acting, user: UserRow):
 
 /**
  * Self-service password change: the current password must be given (a stolen session alone
- * cannot take over the account). Wrong guesses count against the login rate limit. The user's
- * other sessions end; this one keeps working.
+ * cannot take over the account). Wrong guesses count against the login rate limit, under the key
+ * of the user at this address (the caller holds a session from here, so wrong passwords others
+ * send to the login endpoint cannot block the change, issue 15); the guess takes its place under
+ * the limit before the hash is computed, so parallel guesses are limited too. The user's other
+ * sessions end; this one keeps working.
  */
 export async function changeOwnPassword(
   deps: UserDeps & { limiter: FailureLimiter }, acting: Acting, oldPassword: string, newPassword: string,
 ): Promise<void> {
   const p = acting.principal;
-  const limitKeys = [`login-ip:${acting.clientIp}`, `login-user:${p.orgName.toLowerCase()}/${p.username.toLowerCase()}`];
-  await deps.limiter.check(limitKeys);
   const user = await loadUser(deps.db, p.orgId, p.userId);
-  if (!(await verifyPassword(oldPassword, user.password_hash))) {
-    await deps.limiter.recordFailure(limitKeys);
-    throw new AppError('VALIDATION_FAILED', { message: 'oldPassword is not your current password.' });
+  const attempt = await deps.limiter.reserve(loginLimitKeys(p.orgName, p.username, acting.clientIp, true));
+  let failed = false;
+  try {
+    if (!(await verifyPassword(oldPassword, user.password_hash))) {
+      failed = true;
+      throw new AppError('VALIDATION_FAILED', { message: 'oldPassword is not your current password.' });
+    }
+  } finally {
+    await (failed ? attempt.fail() : attempt.release());
   }
   checkPassword(newPassword);
   const passwordHash = await hashPassword(newPassword, deps.passwordHashCost);

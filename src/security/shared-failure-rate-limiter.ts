@@ -1,38 +1,43 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
-import { rateLimitedError, type FailureLimiter } from './rate-limiter.ts';
+import { rateLimitedError, type AttemptReservation, type FailureLimiter } from './rate-limiter.ts';
 
-interface Snapshot {
-  failures: number;
-  windowStartedMs: number;
-  /** When this cell last learnt the shared count (a read, or the result of its own write). */
-  learntAtMs: number;
-}
-
-/** How old a remembered count may be before `check` reads the database again. */
-export const SNAPSHOT_MAX_AGE_MS = 500;
 const SWEEP_INTERVAL_MS = 60_000;
-const MAX_SNAPSHOTS = 100_000;
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
+
+/** Thrown inside the reservation's transaction to roll back the places taken on other keys. */
+class KeyFull extends Error {}
 
 /**
  * The failed-credential limiter for many cells (issue 6): counters live in the
  * `rate_limit_counters` table, so an attacker spreading guesses over N cells gets the limit once,
  * not N times. Same fixed window and semantics as FailureRateLimiter.
  *
- * Hot path: only failures write (one upsert for all keys of an attempt). A check reads the
- * database only when this cell's snapshot of a key is older than SNAPSHOT_MAX_AGE_MS, so a busy,
- * legitimate client costs at most two reads per key per second. Staleness cannot let an attacker
- * far past the limit: every failure's upsert returns the shared count, so the cell that records a
- * failure refuses the next attempt at once; other cells follow within SNAPSHOT_MAX_AGE_MS.
+ * A reservation (issue 15) is one upsert for all keys of an attempt: it adds one to `in_flight`
+ * only where `failures + in_flight` is under the limit (or the window has passed), and returns
+ * the rows it changed. PostgreSQL locks each conflicting row and re-evaluates the condition on
+ * its latest version, so however many cells reserve at once, at most `limit` places are handed
+ * out per key and window. If any key is full, the transaction is rolled back (the places taken on
+ * the other keys with it) and the attempt is refused before anything expensive is done. Keys are
+ * upserted in hash order, so two attempts sharing keys lock them in the same order.
+ *
+ * Settling is one UPDATE: in flight minus one, failures plus one when the attempt failed, on the
+ * window the place was taken in (a place from a window that has since passed is dropped). A cell
+ * that dies with attempts in flight leaves them counted until their window ends (one minute).
+ *
+ * Cost guard: a key refused because its *failures* alone reached the limit stays full until its
+ * window ends (failures only grow within a window), so this cell remembers that and refuses
+ * further attempts on it without touching the database. A key full only because of attempts in
+ * flight is asked again next time (they may succeed and give their places back).
  */
 export class SharedFailureRateLimiter implements FailureLimiter {
-  private readonly snapshots = new Map<string, Snapshot>();
   private lastSweepMs = 0;
+  /** Keys whose failures filled them, by hash: the end of their window. */
+  private readonly fullUntil = new Map<string, { key: string; resetAtMs: number }>();
 
   constructor(
     private readonly deps: {
@@ -50,63 +55,75 @@ export class SharedFailureRateLimiter implements FailureLimiter {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** Throws RATE_LIMITED when any key is over its limit (a database read only for stale snapshots). */
-  async check(keys: readonly string[]): Promise<void> {
+  async reserve(keys: readonly string[]): Promise<AttemptReservation> {
     const t = this.now();
-    const stale = keys.filter((k) => {
-      const s = this.snapshots.get(k);
-      return !s || t - s.learntAtMs > SNAPSHOT_MAX_AGE_MS || t < s.learntAtMs;
-    });
-    if (stale.length > 0) await this.refresh(stale, t);
-    for (const key of keys) {
-      const s = this.snapshots.get(key);
-      if (!s) continue;
-      const resetAtMs = s.windowStartedMs + this.windowMs;
-      if (resetAtMs > t && s.failures >= this.deps.limitPerWindow) throw rateLimitedError(key, resetAtMs, t);
+    const keyOf = new Map([...new Set(keys)].map((k) => [hashKey(k), k]));
+    const hashes = [...keyOf.keys()].sort();
+    if (hashes.length === 0) return { release: async () => undefined, fail: async () => undefined };
+    for (const h of hashes) {
+      const full = this.fullUntil.get(h);
+      if (full && full.resetAtMs > t) throw rateLimitedError(full.key, full.resetAtMs, t);
+      if (full) this.fullUntil.delete(h);
     }
-  }
-
-  /** Counts one failure for each key, in the database, before the failure is answered. */
-  async recordFailure(keys: readonly string[]): Promise<void> {
-    const t = this.now();
-    const unique = [...new Set(keys)];
-    if (unique.length === 0) return;
-    const keyOf = new Map(unique.map((k) => [hashKey(k), k]));
     const expiredBefore = t - this.windowMs;
-    // One statement for all keys. Both engines evaluate every SET expression against the old
-    // row, so the two CASEs agree on whether the window had expired.
-    const rows = await this.deps.db.insertInto('rate_limit_counters')
-      .values([...keyOf.keys()].map((key_hash) => ({ key_hash, window_started_ms: t, failures: 1 })))
-      .onConflict((oc) => oc.column('key_hash').doUpdateSet((eb) => {
-        const expired = eb('rate_limit_counters.window_started_ms', '<=', expiredBefore);
-        return {
-          failures: eb.case().when(expired).then(1).else(eb('rate_limit_counters.failures', '+', 1)).end(),
-          window_started_ms: eb.case().when(expired).then(t).else(eb.ref('rate_limit_counters.window_started_ms')).end(),
-        };
-      }))
-      .returning(['key_hash', 'failures', 'window_started_ms'])
-      .execute();
-    for (const row of rows) {
-      const key = keyOf.get(row.key_hash);
-      if (key) this.remember(key, { failures: Number(row.failures), windowStartedMs: Number(row.window_started_ms), learntAtMs: t });
+    const limit = this.deps.limitPerWindow;
+    let held: { key_hash: string; window_started_ms: number }[];
+    try {
+      held = await this.deps.db.transaction().execute(async (trx) => {
+        const rows = await trx.insertInto('rate_limit_counters')
+          .values(hashes.map((key_hash) => ({ key_hash, window_started_ms: t, failures: 0, in_flight: 1 })))
+          .onConflict((oc) => oc.column('key_hash')
+            .doUpdateSet((eb) => {
+              // Both engines evaluate every SET expression against the old row, so the CASEs agree.
+              const expired = eb('rate_limit_counters.window_started_ms', '<=', expiredBefore);
+              return {
+                failures: eb.case().when(expired).then(0).else(eb.ref('rate_limit_counters.failures')).end(),
+                in_flight: eb.case().when(expired).then(1).else(eb('rate_limit_counters.in_flight', '+', 1)).end(),
+                window_started_ms: eb.case().when(expired).then(t).else(eb.ref('rate_limit_counters.window_started_ms')).end(),
+              };
+            })
+            .where((eb) => eb.or([
+              eb('rate_limit_counters.window_started_ms', '<=', expiredBefore),
+              eb(eb('rate_limit_counters.failures', '+', eb.ref('rate_limit_counters.in_flight')), '<', limit),
+            ])))
+          .returning(['key_hash', 'window_started_ms'])
+          .execute();
+        if (rows.length < hashes.length) throw new KeyFull();
+        return rows.map((r) => ({ key_hash: r.key_hash, window_started_ms: Number(r.window_started_ms) }));
+      });
+    } catch (err) {
+      if (err instanceof KeyFull) throw await this.refusal(keyOf, t);
+      throw err;
     }
     if (t - this.lastSweepMs > SWEEP_INTERVAL_MS) this.sweep(t);
+    let settled = false;
+    const settle = async (failed: boolean): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      await this.deps.db.updateTable('rate_limit_counters')
+        .set((eb) => ({
+          in_flight: eb.case().when('in_flight', '>', 0).then(eb('in_flight', '-', 1)).else(0).end(),
+          failures: eb('failures', '+', failed ? 1 : 0),
+        }))
+        .where((eb) => eb.or(held.map((h) => eb.and([eb('key_hash', '=', h.key_hash), eb('window_started_ms', '=', h.window_started_ms)]))))
+        .execute();
+    };
+    return { release: () => settle(false), fail: () => settle(true) };
   }
 
-  private async refresh(keys: string[], t: number): Promise<void> {
-    const keyOf = new Map(keys.map((k) => [hashKey(k), k]));
-    const rows = await this.deps.db.selectFrom('rate_limit_counters').select(['key_hash', 'failures', 'window_started_ms'])
+  /** The 429 for the first full key (its window's end gives Retry-After). */
+  private async refusal(keyOf: Map<string, string>, t: number): Promise<Error> {
+    const rows = await this.deps.db.selectFrom('rate_limit_counters').select(['key_hash', 'window_started_ms', 'failures', 'in_flight'])
       .where('key_hash', 'in', [...keyOf.keys()]).execute();
-    for (const key of keys) this.remember(key, { failures: 0, windowStartedMs: 0, learntAtMs: t });
-    for (const row of rows) {
-      const key = keyOf.get(row.key_hash);
-      if (key) this.remember(key, { failures: Number(row.failures), windowStartedMs: Number(row.window_started_ms), learntAtMs: t });
+    const live = rows.filter((r) => Number(r.window_started_ms) > t - this.windowMs);
+    for (const r of live) {
+      if (Number(r.failures) < this.deps.limitPerWindow) continue;
+      if (this.fullUntil.size >= 100_000) this.fullUntil.clear();
+      this.fullUntil.set(r.key_hash, { key: keyOf.get(r.key_hash) ?? '', resetAtMs: Number(r.window_started_ms) + this.windowMs });
     }
-  }
-
-  private remember(key: string, snapshot: Snapshot): void {
-    if (this.snapshots.size >= MAX_SNAPSHOTS && !this.snapshots.has(key)) this.snapshots.clear();
-    this.snapshots.set(key, snapshot);
+    const full = live.find((r) => Number(r.failures) + Number(r.in_flight) >= this.deps.limitPerWindow) ?? live[0];
+    const resetAtMs = full ? Number(full.window_started_ms) + this.windowMs : t + this.windowMs;
+    return rateLimitedError(keyOf.get(full?.key_hash ?? '') ?? 'credential attempts', resetAtMs, t);
   }
 
   /** Deletes expired counters (any cell may; running it twice is harmless). Not awaited. */

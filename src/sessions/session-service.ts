@@ -40,7 +40,7 @@ interface VerifiedClaims {
 /** The token-derived session's lookup (API token, owner, org, RBAC version, ended?). */
 interface TokenSessionLookupRow {
   apiTokenId: string; userId: string; orgId: string; tokenRevokedAt: string | null; username: string; enabled: number;
-  locked: number; sessionEpoch: number; orgName: string; orgEnabled: number; rbacVersion: number | null; endedId: string | null;
+  sessionEpoch: number; orgName: string; orgEnabled: number; rbacVersion: number | null; endedId: string | null;
 }
 
 /** Verified access tokens remembered per process (a few MB at most). */
@@ -56,7 +56,7 @@ type RightsEntry = {
 /** What authentication reads about a session, its user, org and API token, in one query. */
 interface SessionLookupRow {
   sessionId: string; userId: string; orgId: string; apiTokenId: string | null; enrolmentOnly: number;
-  expiresAt: string; endedAt: string | null; username: string; enabled: number; locked: number;
+  expiresAt: string; endedAt: string | null; username: string; enabled: number;
   orgName: string; orgEnabled: number; tokenRevokedAt: string | null; tokenUserId: string | null;
   rbacVersion: number | null;
 }
@@ -99,7 +99,7 @@ export class SessionService {
       .innerJoin('orgs as o', 'o.id', 't.org_id')
       .select([
         't.id as apiTokenId', 't.user_id as userId', 't.org_id as orgId', 't.revoked_at as tokenRevokedAt',
-        'u.username', 'u.enabled', 'u.locked', 'u.session_epoch as sessionEpoch', 'o.name as orgName', 'o.is_enabled as orgEnabled',
+        'u.username', 'u.enabled', 'u.session_epoch as sessionEpoch', 'o.name as orgName', 'o.is_enabled as orgEnabled',
       ])
       .select((eb) => eb.selectFrom('rbac_version').select('version').where('id', '=', 1).as('rbacVersion'))
       .select((eb) => eb.selectFrom('ended_token_sessions as e').select('e.id').where('e.id', '=', sessionId).as('endedId'))
@@ -214,7 +214,9 @@ export class SessionService {
    */
   private async principalForTokenSession(claims: VerifiedClaims, ts: { rti: string; sep: number }): Promise<Principal | null> {
     const [row] = await this.tokenSession(ts.rti, claims.jti);
-    if (!row || row.tokenRevokedAt !== null || row.endedId !== null || row.enabled !== 1 || row.locked === 1) return null;
+    // `locked` (an automatic lock-out after wrong codes) is not checked: it throttles interactive
+    // logins only, never the owner's automation (issue 15). Disable and revocation stop it.
+    if (!row || row.tokenRevokedAt !== null || row.endedId !== null || row.enabled !== 1) return null;
     if (Number(row.sessionEpoch) !== ts.sep) return null;
     const isProvider = row.orgName === SYSTEM_ORG_NAME;
     if (row.orgEnabled !== 1 && !isProvider) return null;
@@ -241,7 +243,7 @@ export class SessionService {
       .select([
         's.id as sessionId', 's.user_id as userId', 's.org_id as orgId', 's.api_token_id as apiTokenId',
         's.enrolment_only as enrolmentOnly', 's.expires_at as expiresAt', 's.ended_at as endedAt',
-        'u.username', 'u.enabled', 'u.locked', 'o.name as orgName', 'o.is_enabled as orgEnabled',
+        'u.username', 'u.enabled', 'o.name as orgName', 'o.is_enabled as orgEnabled',
         't.revoked_at as tokenRevokedAt', 't.user_id as tokenUserId',
       ])
       .select((eb) => eb.selectFrom('rbac_version').select('version').where('id', '=', 1).as('rbacVersion'));
@@ -250,7 +252,8 @@ export class SessionService {
   private async principalForSession(key: { id: string } | { legacyHash: string }): Promise<Principal | null> {
     // Read on every request, never cached: an ended session or revoked token is refused at once.
     const [row] = 'id' in key ? await this.sessionById(key.id) : await this.sessionByLegacyHash(key.legacyHash);
-    if (!row || row.endedAt !== null || row.enabled !== 1 || row.locked === 1) return null;
+    // Not `locked`: an automatic lock-out refuses new logins; sessions already open go on (issue 15).
+    if (!row || row.endedAt !== null || row.enabled !== 1) return null;
     if (row.expiresAt <= this.deps.clock.now().toISOString()) return null;
     const isProvider = row.orgName === SYSTEM_ORG_NAME;
     if (row.orgEnabled !== 1 && !isProvider) return null;

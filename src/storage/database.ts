@@ -59,6 +59,8 @@ export interface Database {
     totp_enabled: number;
     totp_last_step: number;
     totp_failures: number;
+    /** End of an automatic lock-out (issue 15): with `locked` = 1, interactive logins are refused until then. */
+    locked_until: string | null;
     deployed_vm_quota: number;
     stored_vm_quota: number;
     created_at: string;
@@ -142,7 +144,9 @@ export interface Database {
   signing_keys: { kid: string; encrypted_secret: string; created_at: string; retired_at: string | null };
   rbac_version: { id: number; version: number };
   /** Failed-credential counters shared by all cells (issue 6); key_hash = SHA-256 of the limiter key. */
-  rate_limit_counters: { key_hash: string; window_started_ms: number; failures: number };
+  rate_limit_counters: { key_hash: string; window_started_ms: number; failures: number; in_flight: Generated<number> };
+  /** Addresses each user has logged in from successfully (issue 15), for the lock-out policy. */
+  login_known_addresses: { user_id: string; client_ip: string; last_login_at: string };
 }
 
 export type OrgRow = Selectable<Database['orgs']>;

@@ -47,12 +47,12 @@ export class ApiTokenService {
     this.tokenForExchange = preparedQuery(deps.db, 1, (id) => deps.db.selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .innerJoin('orgs as o', 'o.id', 't.org_id')
-      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
+      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
       .where('t.id', '=', id));
     this.tokenForExchangeByHash = preparedQuery(deps.db, 1, (hash) => deps.db.selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .innerJoin('orgs as o', 'o.id', 't.org_id')
-      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.locked', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
+      .select(['t.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 'u.username', 'u.enabled', 'u.session_epoch', 'o.name as orgName', 'o.is_enabled as orgEnabled'])
       .where('t.secret_hash', '=', hash));
   }
 
@@ -112,13 +112,22 @@ export class ApiTokenService {
   /**
    * The refresh_token grant (RFC 6749 §6, spec §4.4). Unknown, malformed, revoked and wrong-org
    * tokens all fail with the same INVALID_GRANT. Returns null-free success or throws.
+   * `beforeFailure` runs before a failure is audited or answered: the token endpoint counts it
+   * there and throws RATE_LIMITED when the caller is over its limit, so an address over its limit
+   * costs no audit write, while a valid token is never refused (issue 15).
    */
-  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: IssuedTokenSession; tokenId: string }> {
+  async exchange(
+    path: OAuthOrgRef, apiToken: string, clientIp: string, beforeFailure?: () => Promise<void>,
+  ): Promise<{ session: IssuedTokenSession; tokenId: string }> {
     const lookup = parseApiToken(apiToken);
-    if (!lookup) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
+    if (!lookup) {
+      await beforeFailure?.();
+      throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
+    }
     const { db, clock } = this.deps;
     const [row] = lookup.by === 'hash' ? await this.tokenForExchangeByHash(lookup.secretHash) : await this.tokenForExchange(lookup.id);
     const fail = async (reason: string): Promise<never> => {
+      await beforeFailure?.();
       if (row) {
         await appendAuditEvent(db, {
           event: 'api_token.refresh_failed', status: 'FAILURE', at: clock.now(),
@@ -132,7 +141,8 @@ export class ApiTokenService {
     if (!secretHashesMatch(lookup.secretHash, row.secret_hash)) return fail('secret mismatch');
     if (row.revoked_at !== null) return fail('revoked');
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');
-    if (row.enabled !== 1 || row.locked === 1) return fail('owner disabled or locked');
+    // An automatic lock-out (users.locked) throttles interactive logins only (issue 15).
+    if (row.enabled !== 1) return fail('owner disabled');
     if (row.orgEnabled !== 1 && row.orgName !== this.deps.systemOrgName) return fail('org disabled');
     // No session row (issue 7); the audit event is group-committed with concurrent exchanges and
     // the response waits for that commit (same durability, one fsync for many grants).

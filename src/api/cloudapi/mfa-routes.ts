@@ -18,7 +18,7 @@ import { pathUser } from './users-routes.ts';
 const P = '/cloudapi/1.0.0/mfa/totp';
 
 function deps(c: AuthedContext): MfaDeps {
-  return { db: c.services.db, clock: c.services.clock, totpMaxFailures: c.services.config.totpMaxFailures };
+  return { db: c.services.db, clock: c.services.clock, totpMaxFailures: c.services.config.totpMaxFailures, lockoutMs: c.services.config.lockoutMinutes * 60_000 };
 }
 
 /** The code from the JSON body `{code}`, or else the X-OpenDirector-OTP header login uses. */

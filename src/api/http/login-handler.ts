@@ -1,4 +1,5 @@
 import type { Principal } from '../../sessions/principal.ts';
+import { AppError } from '../../errors/app-error.ts';
 import type { LoginResult } from '../../identity/login-service.ts';
 import type { RequestContext } from './route.ts';
 import { parseBasicAuth } from './basic-auth.ts';
@@ -12,7 +13,10 @@ export async function performLogin(ctx: RequestContext, endpoint: 'tenant' | 'pr
     ...creds, endpoint, clientIp: ctx.clientIp, otp: Array.isArray(otpHeader) ? otpHeader[0] : otpHeader,
   });
   const principal = await ctx.services.sessions.authenticateAccessToken(result.accessToken);
-  if (!principal) throw new Error('A freshly created session did not authenticate');
+  // The session was made a moment ago; it can only fail to authenticate if the user or org was
+  // disabled (or the session ended) in between. That is a refused login, never a 500 (issue 15:
+  // the 500 told a right second-factor code from a wrong one while the account was being locked).
+  if (!principal) throw new AppError('LOGIN_FAILED');
   return { result, principal };
 }
 

@@ -1,11 +1,12 @@
-import { AppError } from '../../errors/app-error.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { requireParam } from '../token-request.ts';
 import { parseApiToken } from '../../tokens/api-token-format.ts';
+import { countFailure } from '../../security/rate-limiter.ts';
 
 /**
  * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token.
- * Steps: rate limit, find the token and its org, refuse if revoked, issue the access token, audit.
+ * Steps: find the token and its org, refuse if revoked (counting the failure against the limit),
+ * issue the access token, audit.
  */
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
@@ -21,18 +22,19 @@ export const refreshTokenGrant: GrantHandler = {
     const lookup = parseApiToken(apiToken);
     const tokenId = lookup?.by === 'id' ? lookup.id : undefined;
     const limitKeys = tokenId ? [`token-ip:${clientIp}`, `token-id:${tokenId}`] : [`token-ip:${clientIp}`];
-    await services.tokenLimiter.check(limitKeys);
-    try {
-      const { session } = await services.apiTokens.exchange(org, apiToken, clientIp);
-      const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
-      const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
-      // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
-      // openid-client 6) reject a null refresh_token; they send client_id, VCD's own clients do
-      // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).
-      return params.client_id !== undefined ? response : { ...response, refresh_token: null };
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'INVALID_GRANT') await services.tokenLimiter.recordFailure(limitKeys);
-      throw err;
-    }
+    // Throttle the failures, not the successes (issue 15): the lookup (one SHA-256, one indexed
+    // read) costs what a success costs, so it always runs and a valid token is granted even from
+    // an address others have filled with bad tokens (one broken script behind a NAT must not stop
+    // the automation behind it; with 131-bit secrets the limit guards cost, not secrecy). A
+    // failure is counted atomically before it is audited or answered; once a key is full, further
+    // failures get 429 without an audit write, and no more than the limit are answered
+    // invalid_grant per window however many arrive at once.
+    const { session } = await services.apiTokens.exchange(org, apiToken, clientIp, () => countFailure(services.tokenLimiter, limitKeys));
+    const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
+    const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
+    // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
+    // openid-client 6) reject a null refresh_token; they send client_id, VCD's own clients do
+    // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).
+    return params.client_id !== undefined ? response : { ...response, refresh_token: null };
   },
 };
