@@ -79,7 +79,11 @@ describe('TOTP enrolment and login (issue 2)', () => {
     expect(ok.status, ok.text).toBe(200);
     const replay = await tenantLogin('acme', 'olga', code);
     expect(replay.status).toBe(401);
-    expect(replay.json().minorErrorCode).toBe('UNAUTHORIZED');
+    // Issue 19: an already used code is told apart from a wrong one (only a caller who knew the
+    // password gets this far) and does not count towards the lock-out.
+    expect(replay.json()).toMatchObject({ minorErrorCode: 'SECOND_FACTOR_CODE_USED', message: expect.stringContaining('This code was already used — wait for the next one.') });
+    const row = await t.server.services.db.selectFrom('users').select('totp_failures').where('username', '=', 'olga').executeTakeFirstOrThrow();
+    expect(row.totp_failures).toBe(0);
     expect((await auditEvents(t, 'com/vmware/cloud/event/user/mfa/enrol')).some((e) => e.entity_name === 'olga')).toBe(true);
     expect((await auditEvents(t, 'com/vmware/cloud/event/user/mfa/failure')).some((e) => e.entity_name === 'olga')).toBe(true);
   });

@@ -158,8 +158,16 @@ describe('second factor: lockout, limits and replay (issue 8)', () => {
     const user = await t.server.services.db.selectFrom('users').select(['locked', 'totp_failures', 'totp_enabled']).where('id', '=', hank.id).executeTakeFirstOrThrow();
     expect(user).toEqual({ locked: 1, totp_failures: statuses.filter((s) => s === 400).length, totp_enabled: 1 });
     expect((await auditOf(hank.id)).filter((e) => e === AUDIT_EVENTS['user.locked'])).toHaveLength(1);
+    // Issue 15: the lock-out no longer ends sessions (it throttles interactive logins only), so it
+    // stops the guessing itself: while it holds, no code is checked, not even the right one.
     const after = await send(t.url, '127.0.0.1', 'GET', '/cloudapi/1.0.0/sessions/current', { authorization: `Bearer ${session}`, ...JSON_37 });
-    expect(after.status).toBe(401);
+    expect(after.status).toBe(200);
+    const right = await send(t.url, '127.0.0.1', 'DELETE', '/cloudapi/1.0.0/mfa/totp',
+      { authorization: `Bearer ${session}`, 'content-type': 'application/json', ...JSON_37 }, JSON.stringify({ code: codeAt(hank.secret, nowStep() + 1) }));
+    expect(right.status).toBe(401);
+    expect(JSON.parse(right.text).minorErrorCode).toBe('ACCOUNT_LOCKED');
+    const still = await t.server.services.db.selectFrom('users').select(['totp_enabled', 'totp_failures']).where('id', '=', hank.id).executeTakeFirstOrThrow();
+    expect(still).toEqual({ totp_enabled: 1, totp_failures: user.totp_failures });
   });
 
   it('resets the count after a right code, so only consecutive wrong codes lock', async () => {
@@ -179,7 +187,7 @@ describe('second factor: lockout, limits and replay (issue 8)', () => {
     await login(t.url, 'gail', 'acme', TENANT_PASSWORD, code);
     const replay = await loginAs(t.url, '127.0.0.1', 'gail', 'acme', TENANT_PASSWORD, code);
     expect(replay.status).toBe(401);
-    expect(JSON.parse(replay.text).minorErrorCode).toBe('UNAUTHORIZED');
+    expect(JSON.parse(replay.text).minorErrorCode).toBe('SECOND_FACTOR_CODE_USED');
     // An older step than the last accepted one is a replay too.
     expect((await loginAs(t.url, '127.0.0.1', 'gail', 'acme', TENANT_PASSWORD, codeAt(gail.secret, step - 1))).status).toBe(401);
     // Someone who sniffed the next code races its owner.
@@ -187,6 +195,9 @@ describe('second factor: lockout, limits and replay (issue 8)', () => {
     const next = codeAt(gail.secret, step + 1);
     const race = await Promise.all(Array.from({ length: 6 }, () => loginAs(t.url, '127.0.0.1', 'gail', 'acme', TENANT_PASSWORD, next)));
     expect(race.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
+    // The losers used a right code someone else had just used: told so, and not counted (issue 19).
+    expect(race.filter((r) => r.status === 401).map((r) => JSON.parse(r.text).minorErrorCode)).toEqual(Array(5).fill('SECOND_FACTOR_CODE_USED'));
+    expect((await t.server.services.db.selectFrom('users').select('totp_failures').where('id', '=', gail.id).executeTakeFirstOrThrow()).totp_failures).toBe(0);
     const rejected = (await auditOf(gail.id)).filter((e) => e === AUDIT_EVENTS['mfa.code_rejected']);
     expect(rejected.length).toBeGreaterThanOrEqual(2);
   });

@@ -123,11 +123,12 @@ describe('SessionService token-derived sessions (no session row, issue 7)', () =
     expect(await sessions.authenticateAccessToken(after.accessToken)).not.toBeNull();
   });
 
-  it('refuses a token-derived session whose owner is locked or disabled', async () => {
+  it('keeps a token-derived session whose owner is locked out (issue 15), and refuses it once the owner is disabled', async () => {
     const { db, sessions, mint, admin } = await setup();
     const s = await mint();
-    await db.updateTable('users').set({ locked: 1 }).where('id', '=', admin.id).execute();
-    expect(await sessions.authenticateAccessToken(s.accessToken)).toBeNull();
+    // An automatic lock-out after wrong second-factor codes throttles interactive logins only.
+    await db.updateTable('users').set({ locked: 1, locked_until: '2999-01-01T00:00:00.000Z' }).where('id', '=', admin.id).execute();
+    expect(await sessions.authenticateAccessToken(s.accessToken)).not.toBeNull();
     await db.updateTable('users').set({ locked: 0, enabled: 0 }).where('id', '=', admin.id).execute();
     expect(await sessions.authenticateAccessToken(s.accessToken)).toBeNull();
   });
