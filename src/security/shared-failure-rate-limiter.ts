@@ -69,7 +69,7 @@ export class SharedFailureRateLimiter implements FailureLimiter {
     const limit = this.deps.limitPerWindow;
     let held: { key_hash: string; window_started_ms: number }[];
     try {
-      held = await this.deps.db.transaction().execute(async (trx) => {
+      held = await this.withDeadlockRetry(() => this.deps.db.transaction().execute(async (trx) => {
         const rows = await trx.insertInto('rate_limit_counters')
           .values(hashes.map((key_hash) => ({ key_hash, window_started_ms: t, failures: 0, in_flight: 1 })))
           .onConflict((oc) => oc.column('key_hash')
@@ -90,7 +90,7 @@ export class SharedFailureRateLimiter implements FailureLimiter {
           .execute();
         if (rows.length < hashes.length) throw new KeyFull();
         return rows.map((r) => ({ key_hash: r.key_hash, window_started_ms: Number(r.window_started_ms) }));
-      });
+      }));
     } catch (err) {
       if (err instanceof KeyFull) throw await this.refusal(keyOf, t);
       throw err;
@@ -100,15 +100,31 @@ export class SharedFailureRateLimiter implements FailureLimiter {
     const settle = async (failed: boolean): Promise<void> => {
       if (settled) return;
       settled = true;
-      await this.deps.db.updateTable('rate_limit_counters')
+      // One single-row statement per key: a statement that locked several rows could take them in
+      // another order than a concurrent reservation and deadlock with it.
+      await Promise.all(held.map((h) => this.deps.db.updateTable('rate_limit_counters')
         .set((eb) => ({
           in_flight: eb.case().when('in_flight', '>', 0).then(eb('in_flight', '-', 1)).else(0).end(),
           failures: eb('failures', '+', failed ? 1 : 0),
         }))
-        .where((eb) => eb.or(held.map((h) => eb.and([eb('key_hash', '=', h.key_hash), eb('window_started_ms', '=', h.window_started_ms)]))))
-        .execute();
+        .where('key_hash', '=', h.key_hash).where('window_started_ms', '=', h.window_started_ms)
+        .execute()));
     };
     return { release: () => settle(false), fail: () => settle(true) };
+  }
+
+  /**
+   * Runs the reservation again if PostgreSQL broke a deadlock by aborting it (40P01): keys are
+   * taken in hash order, but the periodic clean-up deletes expired rows in whatever order.
+   */
+  private async withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (attempt >= 3 || (err as { code?: unknown }).code !== '40P01') throw err;
+      }
+    }
   }
 
   /** The 429 for the first full key (its window's end gives Retry-After). */
