@@ -53,6 +53,15 @@ function hintFor(err: OpenDirectorError, context: ErrorContext): string | null {
   if (err.status === 401 && err.minorErrorCode !== 'SECOND_FACTOR_REQUIRED' && context.credential === 'profile-session') {
     return 'the saved session has expired or was ended: run `opendirector login` again.';
   }
+  if (err.minorErrorCode === 'SECOND_FACTOR_CODE_USED') {
+    // Issue 19: a right code, already used (typically the one that confirmed the enrolment).
+    return 'wait for the next code (a new one every 30 s) and log in again with it; this attempt did not count as a failure.';
+  }
+  if (err.minorErrorCode === 'ACCOUNT_LOCKED') {
+    return err.retryAfterSeconds !== null
+      ? `interactive logins are locked after too many wrong codes: try again in ${err.retryAfterSeconds} s, or ask an administrator to unlock the account (API tokens keep working).`
+      : 'ask an administrator to unlock the account (API tokens keep working).';
+  }
   if (err.status === 401 && err.url.includes('/sessions') && context.credential === 'password') {
     // The server answers a wrong code exactly like a wrong password (it says nothing about which).
     return context.totpSent

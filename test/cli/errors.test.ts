@@ -106,6 +106,26 @@ describe('errors are one readable line with a documented exit code', { timeout: 
     }
   });
 
+  it('a TOTP code already used: says so and to wait for the next one, uncounted (issue 19); exit 3', async () => {
+    const secret = newTotpSecret();
+    // The code of the current step was already used: the last accepted step is this one or later.
+    const usedStep = Math.floor(Date.now() / 30_000) + 1;
+    await t.server.services.db.updateTable('users').set({ totp_secret: secret, totp_enabled: 1, totp_last_step: usedStep, totp_failures: 0 })
+      .where('username', '=', 'administrator').execute();
+    try {
+      const r = await cli(['login', '--url', t.url, '--org', 'System', '--user', 'administrator', '--password-stdin', '--profile', 'totp-used'], undefined,
+        `${ADMIN_PASSWORD}\n${currentTotpCode(secret)}\n`);
+      expect(r).toEqual({
+        code: 3, stdout: '',
+        stderr: 'opendirector: This code was already used — wait for the next one. (SECOND_FACTOR_CODE_USED, HTTP 401) — wait for the next code (a new one every 30 s) and log in again with it; this attempt did not count as a failure.\n',
+      });
+      const row = await t.server.services.db.selectFrom('users').select('totp_failures').where('username', '=', 'administrator').executeTakeFirstOrThrow();
+      expect(row.totp_failures).toBe(0);
+    } finally {
+      await t.server.services.db.updateTable('users').set({ totp_secret: null, totp_enabled: 0, totp_failures: 0, totp_last_step: 0 }).where('username', '=', 'administrator').execute();
+    }
+  });
+
   it('too many failed logins: the server\'s Retry-After in the message; exit 1', async () => {
     const limited = await startTestServer({ rateLimitPerMinute: 1 });
     const dir = tempConfigDir();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTotpCode } from '../../src/identity/totp.ts';
 import type { TestServer } from '../support/test-server.ts';
+import { login } from '../support/flows.ts';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
 import {
   PASSWORD, call, createOrg, createUser, enrolTotp, nextTotpCode, openPreferences, startPortalServer, submitLogin, type OrgRef,
@@ -44,6 +45,25 @@ describe('portal login', () => {
     expect(await page.evaluate(() => [document.cookie, localStorage.length, sessionStorage.length])).toEqual(['', 0, 0]);
     const cookie = (await context.cookies()).find((c) => c.name === 'od_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    await context.close();
+  });
+
+  it('tells an already used code (the one that confirmed the enrolment) apart from a wrong one (issue 19)', async () => {
+    await createUser(srv.url, adminToken, acme, 'uma', 'vApp User');
+    const token = await login(srv.url, 'uma', 'acme', PASSWORD);
+    const start = await call<{ secret: string }>(srv.url, token, 'POST', '/cloudapi/1.0.0/mfa/totp', {});
+    const confirmCode = currentTotpCode(start.secret);
+    await call(srv.url, token, 'POST', '/cloudapi/1.0.0/mfa/totp/confirm', { code: confirmCode });
+    const { context, page } = await browser.newPage();
+    await submitLogin(page, srv.url, 'acme', 'uma');
+    const code = page.getByLabel('Verification code');
+    await code.fill(confirmCode);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This code was already used — wait for the next one');
+    await screenshot(page, 'login-code-already-used');
+    await code.fill(nextTotpCode(start.secret));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('button', { name: 'User menu for uma' }).waitFor();
     await context.close();
   });
 

@@ -10,7 +10,10 @@ function loginMessage(e: unknown, step: 'password' | 'code'): string {
   if (!(e instanceof ApiError)) return 'The server could not be reached. Check your connection and try again.';
   switch (e.code) {
     case 'ACCOUNT_LOCKED':
-      return 'This account is locked after too many wrong codes. Ask your administrator to unlock it.';
+      return 'This account is locked for a while after too many wrong codes. Try again later, or ask your administrator to unlock it.';
+    case 'SECOND_FACTOR_CODE_USED':
+      // Issue 19: typically the code that just confirmed the enrolment. Not counted as a failure.
+      return 'This code was already used — wait for the next one (your authenticator app shows a new code every 30 seconds), then enter it.';
     case 'TOO_MANY_REQUESTS':
       return 'Too many attempts. Wait a minute, then try again.';
     case 'UNAUTHORIZED':
