@@ -10,6 +10,7 @@ import { RIGHTS } from '../rbac/rights-catalog.ts';
 import { generateApiToken, parseApiToken, secretHashesMatch } from './api-token-format.ts';
 import { LastUseRecorder } from './last-use-recorder.ts';
 import { preparedQuery } from '../storage/prepared-query.ts';
+import { requireTokenReachableFromSession } from '../sessions/api-token-session-policy.ts';
 
 /** The org named in an OAuth path: `/oauth/provider/…` or `/oauth/tenant/<name or uuid>/…`. */
 export type OAuthOrgRef = { kind: 'provider' } | { kind: 'tenant'; nameOrId: string };
@@ -198,6 +199,7 @@ export class ApiTokenService {
 
   /** A token the principal may see, or 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN (spec §5.3). */
   async findVisible(p: Principal, operatingOrgId: string, tokenId: string): Promise<ApiTokenView & { org_id: string; username: string }> {
+    requireTokenReachableFromSession(p, tokenId);
     const row = await this.baseQuery().where('t.id', '=', tokenId).where('t.revoked_at', 'is', null).executeTakeFirst();
     if (!row || !this.canSee(p, operatingOrgId, row.orgId, row.userId)) throw new AppError('ACCESS_FORBIDDEN');
     return { ...row, org_id: row.orgId, username: row.userName };
