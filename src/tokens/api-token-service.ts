@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
-import { newId } from '../common/ids.ts';
+import { newId, uuidFromUrn } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
 import { appendAuditEvent, auditActorOf, filedUnderOrg } from '../audit/audit-writer.ts';
 import type { SessionService, IssuedTokenSession } from '../sessions/session-service.ts';
@@ -113,8 +113,10 @@ export class ApiTokenService {
   /**
    * The refresh_token grant (RFC 6749 §6, spec §4.4). Unknown, malformed, revoked and wrong-org
    * tokens all fail with the same INVALID_GRANT. Returns null-free success or throws.
+   * `clientId`, when the request sent one, must name the presented token (RFC 6749 §10.4, RFC
+   * 9700 §4.14: a refresh token is bound to its client); VCD's own clients send none.
    */
-  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string): Promise<{ session: IssuedTokenSession; tokenId: string }> {
+  async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string, clientId?: string): Promise<{ session: IssuedTokenSession; tokenId: string }> {
     const lookup = parseApiToken(apiToken);
     if (!lookup) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
     const { db, clock } = this.deps;
@@ -131,6 +133,7 @@ export class ApiTokenService {
     };
     if (!row || !row.secret_hash) return fail('unknown token');
     if (!secretHashesMatch(lookup.secretHash, row.secret_hash)) return fail('secret mismatch');
+    if (clientId !== undefined && !clientIdNamesToken(clientId, row.id)) return fail('client_id names another client');
     if (row.revoked_at !== null) return fail('revoked');
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');
     if (row.enabled !== 1 || row.locked === 1) return fail('owner disabled or locked');
@@ -240,4 +243,12 @@ export class ApiTokenService {
     if (isSystem) return false;
     return path.nameOrId.toLowerCase() === orgName.toLowerCase() || path.nameOrId === orgId;
   }
+}
+
+/**
+ * Whether a token request's `client_id` names this API token: its id as register returned it (a
+ * bare UUID, spec §4.2), or its URN, compared without regard to case (the same UUID).
+ */
+function clientIdNamesToken(clientId: string, tokenId: string): boolean {
+  return uuidFromUrn(clientId.toLowerCase(), 'token') === tokenId.toLowerCase();
 }

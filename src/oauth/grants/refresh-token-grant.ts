@@ -23,7 +23,9 @@ export const refreshTokenGrant: GrantHandler = {
     const limitKeys = tokenId ? [`token-ip:${clientIp}`, `token-id:${tokenId}`] : [`token-ip:${clientIp}`];
     await services.tokenLimiter.check(limitKeys);
     try {
-      const { session } = await services.apiTokens.exchange(org, apiToken, clientIp);
+      // RFC 6749 §3.1: a parameter sent without a value counts as omitted.
+      const clientId = params.client_id === '' ? undefined : params.client_id;
+      const { session } = await services.apiTokens.exchange(org, apiToken, clientIp, clientId);
       const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
       const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
       // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
