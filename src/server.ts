@@ -163,7 +163,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
-  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
+  const app = createHttpApp({ logger, ...(https ? { https } : {}), trustedProxies: config.trustedProxies });
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
   return {

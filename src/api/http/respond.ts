@@ -11,7 +11,8 @@ import { bearerChallenge } from './bearer-challenge.ts';
 export function familyOfPath(url: string): ApiFamily | 'portal' {
   if (url.startsWith('/api/') || url === '/api') return 'xml';
   if (url.startsWith('/cloudapi')) return 'cloudapi';
-  if (url.startsWith('/oauth')) return 'oauth';
+  // RFC 8414 metadata and other well-known URIs (RFC 8615) belong with the OAuth endpoints.
+  if (url.startsWith('/oauth') || url.startsWith('/.well-known')) return 'oauth';
   return 'portal';
 }
 
