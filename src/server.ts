@@ -159,7 +159,10 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       db: database.db, clock, sessions, limiter: loginLimiter, passwordHashLog2N: config.passwordHashCost,
       sessionTtlSeconds: config.sessionTtlSeconds, totpMaxFailures: config.totpMaxFailures,
     }),
-    apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
+    apiTokens: new ApiTokenService({
+      db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME,
+      onBackgroundError: (err) => logger.warn({ err }, 'an audit event of a refused token exchange could not be written'),
+    }),
   };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
@@ -184,6 +187,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       stopFollowingKeys();
       await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);
+      await services.apiTokens.failureAudit.close();
       await database.close();
     },
   };

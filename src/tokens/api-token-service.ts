@@ -9,6 +9,7 @@ import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
 import { generateApiToken, parseApiToken, secretHashesMatch } from './api-token-format.ts';
 import { LastUseRecorder } from './last-use-recorder.ts';
+import { ExchangeFailureAudit } from './exchange-failure-audit.ts';
 import { preparedQuery } from '../storage/prepared-query.ts';
 import { requireTokenReachableFromSession } from '../sessions/api-token-session-policy.ts';
 
@@ -28,6 +29,8 @@ export interface ApiTokenView {
 }
 
 const MAX_NAME_LENGTH = 128;
+/** Compared against when no token was found, so that path does the same work (no hash is all zeros' preimage). */
+const UNMATCHABLE_HASH = '0'.repeat(64);
 
 /**
  * API tokens (issue 3): register (name → id), one-shot mint of the secret (jwt-bearer), exchange
@@ -41,10 +44,18 @@ export class ApiTokenService {
   /** The exchange's lookup of a token by the SHA-256 of the presented string (unique index). */
   private readonly tokenForExchangeByHash;
 
+  /** Refused exchanges of known tokens: audited in the background, capped per token id (issue 15 §4). */
+  readonly failureAudit: ExchangeFailureAudit;
+
   constructor(
-    private readonly deps: { db: Kysely<Database>; clock: Clock; sessions: SessionService; accessTokenTtlSeconds: number; systemOrgName: string },
+    private readonly deps: {
+      db: Kysely<Database>; clock: Clock; sessions: SessionService; accessTokenTtlSeconds: number; systemOrgName: string;
+      /** A background audit write that failed (server.ts logs it). */
+      onBackgroundError?: (err: unknown) => void;
+    },
   ) {
     this.lastUse = new LastUseRecorder(deps.db);
+    this.failureAudit = new ExchangeFailureAudit({ db: deps.db, clock: deps.clock, onError: deps.onBackgroundError ?? (() => undefined) });
     this.tokenForExchange = preparedQuery(deps.db, 1, (id) => deps.db.selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .innerJoin('orgs as o', 'o.id', 't.org_id')
@@ -119,20 +130,23 @@ export class ApiTokenService {
   async exchange(path: OAuthOrgRef, apiToken: string, clientIp: string, clientId?: string): Promise<{ session: IssuedTokenSession; tokenId: string }> {
     const lookup = parseApiToken(apiToken);
     if (!lookup) throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
-    const { db, clock } = this.deps;
+    const { clock } = this.deps;
     const [row] = lookup.by === 'hash' ? await this.tokenForExchangeByHash(lookup.secretHash) : await this.tokenForExchange(lookup.id);
-    const fail = async (reason: string): Promise<never> => {
+    // Unknown ids and wrong secrets get the same body and the same work: the comparison runs for
+    // both, and the FAILURE event of a known token is written in the background, capped per token
+    // id (ExchangeFailureAudit), so neither the answer nor its timing tells them apart (issue 15 §4).
+    const fail = (reason: string): never => {
       if (row) {
-        await appendAuditEvent(db, {
-          event: 'api_token.refresh_failed', status: 'FAILURE', at: clock.now(),
+        this.failureAudit.record({
+          token: { id: row.id, name: row.name }, reason,
           actor: { userId: row.user_id, userName: row.username, orgId: row.org_id, orgName: row.orgName, apiTokenId: null, clientIp },
-          entity: { id: row.id, name: row.name, type: 'token' }, description: `API token exchange refused: ${reason}`,
         });
       }
       throw new AppError('INVALID_GRANT', { detail: reason });
     };
+    const secretMatches = secretHashesMatch(lookup.secretHash, row?.secret_hash ?? UNMATCHABLE_HASH);
     if (!row || !row.secret_hash) return fail('unknown token');
-    if (!secretHashesMatch(lookup.secretHash, row.secret_hash)) return fail('secret mismatch');
+    if (!secretMatches) return fail('secret mismatch');
     if (clientId !== undefined && !clientIdNamesToken(clientId, row.id)) return fail('client_id names another client');
     if (row.revoked_at !== null) return fail('revoked');
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');

@@ -95,6 +95,7 @@ describe('the token endpoint (RFC 6749 §6, spec §4.3–§4.8)', () => {
       expect(res.status, wrong).toBe(400);
       expect(res.json(), wrong).toEqual(INVALID_GRANT);
     }
+    await t.server.services.apiTokens.failureAudit.settled();
     const failuresAfter = await t.server.services.db.selectFrom('audit_events').select(['id', 'description'])
       .where('event_type', '=', 'com/vmware/cloud/event/token/refresh_failure').where('entity_id', '=', acmeTokenId).execute();
     expect(failuresAfter.length - failuresBefore.length).toBe(6);
