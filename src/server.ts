@@ -160,11 +160,14 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       sessionTtlSeconds: config.sessionTtlSeconds, totpMaxFailures: config.totpMaxFailures,
       lockoutMs: config.lockoutMinutes * 60_000, knownAddressMs: config.knownAddressDays * 86_400_000,
     }),
-    apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
+    apiTokens: new ApiTokenService({
+      db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME,
+      onBackgroundError: (err) => logger.warn({ err }, 'an audit event of a refused token exchange could not be written'),
+    }),
   };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
-  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
+  const app = createHttpApp({ logger, ...(https ? { https } : {}), trustedProxies: config.trustedProxies });
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
   return {
@@ -185,6 +188,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       stopFollowingKeys();
       await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);
+      await services.apiTokens.failureAudit.close();
       await database.close();
     },
   };

@@ -1,4 +1,6 @@
+import { AppError } from '../errors/app-error.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
+import type { Principal } from './principal.ts';
 
 /**
  * What a session made from an API token may not do (spec §8, seeds 000–002): change the password,
@@ -7,7 +9,12 @@ import { RIGHTS } from '../rbac/rights-catalog.ts';
  * rights bundles. This module is the single place that decides it:
  * - `restrictRightsForApiTokenSession` strips the manage rights from the owner's current rights;
  * - routes carry `apiTokenSession: 'deny'` (checked in api/http/route-guard.ts) for operations no
- *   right can grant here (register, jwt-bearer, password change).
+ *   right can grant here (register, jwt-bearer, password change);
+ * - `requireTokenReachableFromSession` and `isSessionReachable` narrow what is left to the session's
+ *   own token and its own session (spec §8.2, seed 001: "cannot … view or revoke other tokens"),
+ *   the owner's other tokens and sessions included;
+ * - a token-derived session never becomes a portal cookie session (route-guard.ts and
+ *   web/portal-session-routes.ts ask `isApiTokenSession`).
  */
 const STRIPPED_RIGHTS: ReadonlySet<string> = new Set([
   RIGHTS.userManage,
@@ -30,3 +37,22 @@ export function isStrippedForApiTokenSession(right: string): boolean {
 }
 
 export const API_TOKEN_SESSION_DENIED_MESSAGE = 'This operation is not allowed in a session created from an API token.';
+
+/** True for a session minted from an API token (spec §8). */
+export function isApiTokenSession(p: Pick<Principal, 'apiTokenId'>): boolean {
+  return p.apiTokenId !== null;
+}
+
+/**
+ * Spec §8.2: a token-derived session reads and revokes only the API token it came from. Any other
+ * id — the owner's other tokens, someone else's, an unknown one — is refused alike, before any
+ * lookup, so the answer says nothing about whether that token exists (403, spec §5.3 and §8.3).
+ */
+export function requireTokenReachableFromSession(p: Pick<Principal, 'apiTokenId'>, tokenId: string): void {
+  if (p.apiTokenId !== null && p.apiTokenId !== tokenId) throw new AppError('API_TOKEN_SESSION_FORBIDDEN');
+}
+
+/** Spec §8.2: a token-derived session sees and ends only itself among its owner's sessions. */
+export function isSessionReachable(p: Pick<Principal, 'apiTokenId' | 'sessionId'>, sessionId: string): boolean {
+  return p.apiTokenId === null || p.sessionId === sessionId;
+}

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, SessionRow } from '../storage/database.ts';
 import { timeOfTimeOrderedId } from '../common/ids.ts';
 import type { Principal } from './principal.ts';
+import { isApiTokenSession } from './api-token-session-policy.ts';
 
 /** One of the caller's live sessions, as `GET /cloudapi/1.0.0/sessions[/{id}]` shows it. */
 export interface OwnSession {
@@ -16,14 +17,19 @@ export interface OwnSession {
  * the caller is a session minted from an API token — that session itself. Token-derived sessions
  * have no row (issue 7, change 12: a grant writes only its audit event), so the other sessions
  * minted from the user's tokens cannot be listed; the caller's own always can, from its claims.
- * Newest first; the caller's own token-derived session, being in use, comes first.
+ * Newest first; the caller's own token-derived session, being in use, comes first. A
+ * token-derived session sees only itself (spec §8.2: it may not list or end the owner's other
+ * sessions), so its list has one entry and any other id is not found (403 at the route).
  */
 export class OwnSessions {
   constructor(private readonly db: Kysely<Database>) {}
 
   private live(p: Principal, now: string) {
-    return this.db.selectFrom('sessions').where('user_id', '=', p.userId).where('org_id', '=', p.orgId)
+    let q = this.db.selectFrom('sessions').where('user_id', '=', p.userId).where('org_id', '=', p.orgId)
       .where('ended_at', 'is', null).where('expires_at', '>', now);
+    // Spec §8.2: a token-derived session reaches only itself, never its owner's other sessions.
+    if (isApiTokenSession(p)) q = q.where('id', '=', p.sessionId);
+    return q;
   }
 
   /** The caller's session that has no row, if it is one. */

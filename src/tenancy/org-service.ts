@@ -68,8 +68,9 @@ export async function createOrg(deps: OrgDeps, acting: Acting, input: NewOrg): P
 
 /**
  * Edits display name, description, enabled and requireMfa. The name is immutable: it is in
- * every API-token path and login of the org. Disabling ends the org's sessions (they are refused
- * anyway while disabled; ending them keeps them dead after re-enabling). Turning requireMfa on
+ * every API-token path and login of the org. Disabling ends the org's sessions, interactive and
+ * token-derived alike (they are refused anyway while disabled; ending them keeps them dead after
+ * re-enabling). Turning requireMfa on
  * ends the interactive sessions of users without a second factor, so they must enrol at their
  * next login; API tokens are unaffected (they exist for automation behind MFA, seed 000).
  */
@@ -92,6 +93,11 @@ export async function updateOrg(deps: OrgDeps, acting: Acting, org: OrgRow, chan
     if (Object.keys(set).length > 0) await trx.updateTable('orgs').set(set).where('id', '=', org.id).execute();
     if (set.is_enabled === 0 && org.is_enabled === 1) {
       await trx.updateTable('sessions').set({ ended_at: now.toISOString() }).where('org_id', '=', org.id).where('ended_at', 'is', null).execute();
+      // Token-derived sessions have no row: they carry their owner's session epoch, so moving every
+      // user's epoch on ends them too, on every cell at its next request (issue 15 §4). An exchange
+      // that read the org as enabled just before this commit signs the old epoch, so its token is
+      // dead as well. The API tokens themselves stay valid and exchange again once re-enabled.
+      await trx.updateTable('users').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) })).where('org_id', '=', org.id).execute();
     }
     if (set.require_mfa === 1 && org.require_mfa === 0) {
       await trx.updateTable('sessions').set({ ended_at: now.toISOString() })

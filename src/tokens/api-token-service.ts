@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import type { Clock } from '../common/clock.ts';
-import { newId } from '../common/ids.ts';
+import { newId, uuidFromUrn } from '../common/ids.ts';
 import { AppError } from '../errors/app-error.ts';
 import { appendAuditEvent, auditActorOf, filedUnderOrg } from '../audit/audit-writer.ts';
 import type { SessionService, IssuedTokenSession } from '../sessions/session-service.ts';
@@ -9,7 +9,9 @@ import type { Principal } from '../sessions/principal.ts';
 import { RIGHTS } from '../rbac/rights-catalog.ts';
 import { generateApiToken, parseApiToken, secretHashesMatch } from './api-token-format.ts';
 import { LastUseRecorder } from './last-use-recorder.ts';
+import { ExchangeFailureAudit } from './exchange-failure-audit.ts';
 import { preparedQuery } from '../storage/prepared-query.ts';
+import { requireTokenReachableFromSession } from '../sessions/api-token-session-policy.ts';
 
 /** The org named in an OAuth path: `/oauth/provider/…` or `/oauth/tenant/<name or uuid>/…`. */
 export type OAuthOrgRef = { kind: 'provider' } | { kind: 'tenant'; nameOrId: string };
@@ -27,6 +29,8 @@ export interface ApiTokenView {
 }
 
 const MAX_NAME_LENGTH = 128;
+/** Compared against when no token was found, so that path does the same work (no hash is all zeros' preimage). */
+const UNMATCHABLE_HASH = '0'.repeat(64);
 
 /**
  * API tokens (issue 3): register (name → id), one-shot mint of the secret (jwt-bearer), exchange
@@ -40,10 +44,18 @@ export class ApiTokenService {
   /** The exchange's lookup of a token by the SHA-256 of the presented string (unique index). */
   private readonly tokenForExchangeByHash;
 
+  /** Refused exchanges of known tokens: audited in the background, capped per token id (issue 15 §4). */
+  readonly failureAudit: ExchangeFailureAudit;
+
   constructor(
-    private readonly deps: { db: Kysely<Database>; clock: Clock; sessions: SessionService; accessTokenTtlSeconds: number; systemOrgName: string },
+    private readonly deps: {
+      db: Kysely<Database>; clock: Clock; sessions: SessionService; accessTokenTtlSeconds: number; systemOrgName: string;
+      /** A background audit write that failed (server.ts logs it). */
+      onBackgroundError?: (err: unknown) => void;
+    },
   ) {
     this.lastUse = new LastUseRecorder(deps.db);
+    this.failureAudit = new ExchangeFailureAudit({ db: deps.db, clock: deps.clock, onError: deps.onBackgroundError ?? (() => undefined) });
     this.tokenForExchange = preparedQuery(deps.db, 1, (id) => deps.db.selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .innerJoin('orgs as o', 'o.id', 't.org_id')
@@ -112,33 +124,41 @@ export class ApiTokenService {
   /**
    * The refresh_token grant (RFC 6749 §6, spec §4.4). Unknown, malformed, revoked and wrong-org
    * tokens all fail with the same INVALID_GRANT. Returns null-free success or throws.
+   * `clientId`, when the request sent one, must name the presented token (RFC 6749 §10.4, RFC
+   * 9700 §4.14: a refresh token is bound to its client); VCD's own clients send none.
    * `beforeFailure` runs before a failure is audited or answered: the token endpoint counts it
    * there and throws RATE_LIMITED when the caller is over its limit, so an address over its limit
    * costs no audit write, while a valid token is never refused (issue 15).
    */
   async exchange(
-    path: OAuthOrgRef, apiToken: string, clientIp: string, beforeFailure?: () => Promise<void>,
+    path: OAuthOrgRef, apiToken: string, clientIp: string,
+    options: { clientId?: string; beforeFailure?: () => Promise<void> } = {},
   ): Promise<{ session: IssuedTokenSession; tokenId: string }> {
+    const { clientId, beforeFailure } = options;
     const lookup = parseApiToken(apiToken);
     if (!lookup) {
       await beforeFailure?.();
       throw new AppError('INVALID_GRANT', { detail: 'malformed token' });
     }
-    const { db, clock } = this.deps;
+    const { clock } = this.deps;
     const [row] = lookup.by === 'hash' ? await this.tokenForExchangeByHash(lookup.secretHash) : await this.tokenForExchange(lookup.id);
+    // Unknown ids and wrong secrets get the same body and the same work: the comparison runs for
+    // both, and the FAILURE event of a known token is written in the background, capped per token
+    // id (ExchangeFailureAudit), so neither the answer nor its timing tells them apart (issue 15 §4).
     const fail = async (reason: string): Promise<never> => {
       await beforeFailure?.();
       if (row) {
-        await appendAuditEvent(db, {
-          event: 'api_token.refresh_failed', status: 'FAILURE', at: clock.now(),
+        this.failureAudit.record({
+          token: { id: row.id, name: row.name }, reason,
           actor: { userId: row.user_id, userName: row.username, orgId: row.org_id, orgName: row.orgName, apiTokenId: null, clientIp },
-          entity: { id: row.id, name: row.name, type: 'token' }, description: `API token exchange refused: ${reason}`,
         });
       }
       throw new AppError('INVALID_GRANT', { detail: reason });
     };
+    const secretMatches = secretHashesMatch(lookup.secretHash, row?.secret_hash ?? UNMATCHABLE_HASH);
     if (!row || !row.secret_hash) return fail('unknown token');
-    if (!secretHashesMatch(lookup.secretHash, row.secret_hash)) return fail('secret mismatch');
+    if (!secretMatches) return fail('secret mismatch');
+    if (clientId !== undefined && !clientIdNamesToken(clientId, row.id)) return fail('client_id names another client');
     if (row.revoked_at !== null) return fail('revoked');
     if (!this.pathMatchesOrg(path, row.org_id, row.orgName)) return fail('wrong org');
     // An automatic lock-out (users.locked) throttles interactive logins only (issue 15).
@@ -208,6 +228,7 @@ export class ApiTokenService {
 
   /** A token the principal may see, or 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN (spec §5.3). */
   async findVisible(p: Principal, operatingOrgId: string, tokenId: string): Promise<ApiTokenView & { org_id: string; username: string }> {
+    requireTokenReachableFromSession(p, tokenId);
     const row = await this.baseQuery().where('t.id', '=', tokenId).where('t.revoked_at', 'is', null).executeTakeFirst();
     if (!row || !this.canSee(p, operatingOrgId, row.orgId, row.userId)) throw new AppError('ACCESS_FORBIDDEN');
     return { ...row, org_id: row.orgId, username: row.userName };
@@ -248,4 +269,12 @@ export class ApiTokenService {
     if (isSystem) return false;
     return path.nameOrId.toLowerCase() === orgName.toLowerCase() || path.nameOrId === orgId;
   }
+}
+
+/**
+ * Whether a token request's `client_id` names this API token: its id as register returned it (a
+ * bare UUID, spec §4.2), or its URN, compared without regard to case (the same UUID).
+ */
+function clientIdNamesToken(clientId: string, tokenId: string): boolean {
+  return uuidFromUrn(clientId.toLowerCase(), 'token') === tokenId.toLowerCase();
 }

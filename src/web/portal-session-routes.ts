@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error.ts';
 import { authed, defineRoutes, type RequestContext } from '../api/http/route.ts';
 import { readCredential } from '../api/http/credentials.ts';
+import { isApiTokenSession } from '../sessions/api-token-session-policy.ts';
 import {
   PORTAL_COOKIE, clearedSessionCookie, portalCsrfToken, readCookie, sessionCookie,
 } from '../api/http/portal-cookie.ts';
@@ -52,7 +53,10 @@ export const portalSessionRoutes = defineRoutes([
     id: 'portal.session.get', method: 'GET', path: PORTAL_SESSION_PATH, family: 'cloudapi', auth: 'none',
     handler: async (ctx) => {
       const token = readCookie(ctx.req.headers.cookie, PORTAL_COOKIE);
-      const principal = token ? await ctx.services.sessions.authenticateAccessToken(token) : null;
+      const authenticated = token ? await ctx.services.sessions.authenticateAccessToken(token) : null;
+      // Spec §8.2 (docs/security.md): an access token minted from an API token never becomes a
+      // portal session, so it gets no CSRF token and its cookie is dropped like a dead one.
+      const principal = authenticated && !isApiTokenSession(authenticated) ? authenticated : null;
       const csrfToken = token && principal ? portalCsrfToken(ctx.services.keys, token, principal.sessionId) : null;
       if (!csrfToken) {
         // A dead cookie is dropped so the browser stops sending it.

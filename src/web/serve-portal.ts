@@ -30,10 +30,20 @@ const CONTENT_SECURITY_POLICY = [
   "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The portal's own pages (docs/portal.md): `/`, and VCD's portal URLs `/provider` and
+ * `/tenant/<org>`, with anything below them (deep links; the portal routes by the URL's #
+ * fragment, router.ts, so the path only picks the login org). Each is an ordinary GET route
+ * serving index.html (Fastify adds HEAD). Every other unknown path is the not-found handler's:
+ * a 404 in its family's shape (issue 15 §4), never the page, so `/.well-known/…` and typos do not
+ * answer 200 with HTML, and any route registered later (RFC 8414 metadata, say) simply wins.
+ */
+export const PORTAL_PAGE_PATHS = ['/', '/provider', '/provider/*', '/tenant/:org', '/tenant/:org/*'] as const;
+
 export interface Portal {
-  /** SPA fallback for the not-found handler: index.html for GET/HEAD outside the API families. */
+  /** index.html with the security headers (the portal's pages). */
   serveIndex(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>;
-  /** Registers `/`, `/assets/*`, the favicon and the portal session endpoints. */
+  /** Registers the portal's pages, `/assets/*`, the favicon and the portal session endpoints. */
   register(app: FastifyInstance, services: Services): void;
 }
 
@@ -81,7 +91,7 @@ export function createPortal(baseUrl: () => string, distDir = PORTAL_DIST_DIR): 
     serveIndex,
     register(app, services) {
       registerRoutes(app, services, portalSessionRoutes, baseUrl);
-      app.get('/', serveIndex);
+      for (const page of PORTAL_PAGE_PATHS) app.get(page, serveIndex);
       app.get('/assets/*', (req, reply) => serveFile(reply, `assets/${(req.params as { '*': string })['*']}`, true));
       app.get('/favicon.svg', (_req, reply) => serveFile(reply, 'favicon.svg', false));
     },

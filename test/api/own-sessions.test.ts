@@ -87,7 +87,7 @@ describe('GET /cloudapi/1.0.0/sessions and /sessions/{id}', () => {
     expect((await get(a, '/sessions/current')).status).toBe(200);
   });
 
-  it('a session minted from an API token lists itself first, with its token, and can be read and ended by id', async () => {
+  it('a session minted from an API token lists only itself, with its token, and can be read and ended by id', async () => {
     const admin = await loginAdmin(t.url);
     const { id: tokenId, token } = await createApiToken(t.url, admin, 'System', 'own-sessions');
     const before = Date.now();
@@ -99,8 +99,9 @@ describe('GET /cloudapi/1.0.0/sessions and /sessions/{id}', () => {
     // Its start comes from its time-ordered id (it has no row).
     expect(Date.parse(listed[0]!.createdAt!)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(listed[0]!.createdAt!)).toBeLessThanOrEqual(Date.now() + 1000);
-    // The interactive session it was made with is there too, after it.
-    expect(listed.slice(1).map((s) => s.id)).toContain(await sessionIdOf(admin));
+    // Spec §8.2 (issue 15): it sees only itself, not the owner's interactive session.
+    expect(listed.map((s) => s.id)).toEqual([own]);
+    expect((await get(access, `/sessions/${await sessionIdOf(admin)}`)).status).toBe(403);
     // Another session minted from the same token is not the caller, has no row, and is not listed.
     const sibling = await exchange(t.url, 'System', token);
     const siblingId = await sessionIdOf(sibling);

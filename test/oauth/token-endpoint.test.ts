@@ -7,7 +7,9 @@ import { createTenant, publishTokenRightsBundle, TENANT_PASSWORD } from '../supp
 
 let t: TestServer;
 let acmeToken: string;
+let acmeTokenId: string;
 let providerToken: string;
+let providerTokenId: string;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const INVALID_GRANT = { minorErrorCode: 'invalid_grant', message: 'Invalid refresh token', stackTrace: null, error: 'invalid_grant', error_description: 'Invalid refresh token' };
 
@@ -16,8 +18,8 @@ beforeAll(async () => {
   const { orgId } = await createTenant(t.server.services.db, 'acme', { alice: 'Organization Administrator' });
   await createTenant(t.server.services.db, 'globex', { gina: 'Organization Administrator' });
   await publishTokenRightsBundle(t.server.services.db, orgId);
-  acmeToken = (await createApiToken(t.url, await login(t.url, 'alice', 'acme', TENANT_PASSWORD), 'acme', 'edge-cases')).token;
-  providerToken = (await createApiToken(t.url, await loginAdmin(t.url), 'System', 'provider-edge')).token;
+  ({ token: acmeToken, id: acmeTokenId } = await createApiToken(t.url, await login(t.url, 'alice', 'acme', TENANT_PASSWORD), 'acme', 'edge-cases'));
+  ({ token: providerToken, id: providerTokenId } = await createApiToken(t.url, await loginAdmin(t.url), 'System', 'provider-edge'));
 });
 afterAll(async () => {
   await t?.close();
@@ -71,7 +73,8 @@ describe('the token endpoint (RFC 6749 §6, spec §4.3–§4.8)', () => {
 
   it('leaves refresh_token out for clients that send client_id, and strict oauth4webapi accepts the answer', async () => {
     const as: oauth.AuthorizationServer = { issuer: t.url, token_endpoint: `${t.url}/oauth/tenant/acme/token` };
-    const client: oauth.Client = { client_id: 'opendirector-script' };
+    // The client_id of an API token is its id from register (spec §4.2); it must name the token.
+    const client: oauth.Client = { client_id: acmeTokenId };
     const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), acmeToken, { [oauth.allowInsecureRequests]: true });
     const result = await oauth.processRefreshTokenResponse(as, client, response);
     expect(result.token_type).toBe('bearer');
@@ -80,6 +83,34 @@ describe('the token endpoint (RFC 6749 §6, spec §4.3–§4.8)', () => {
     const session = await request(t.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: { authorization: `Bearer ${result.access_token}` } });
     expect(session.status).toBe(200);
     expect(session.json().user.name).toBe('alice');
+  });
+
+  it('refuses with invalid_grant a client_id that does not name the presented token (RFC 6749 §10.4), and audits it', async () => {
+    const acmeTokenB = await createApiToken(t.url, await login(t.url, 'alice', 'acme', TENANT_PASSWORD), 'acme', 'edge-cases-b');
+    const attempt = (clientId: string) => post('/oauth/tenant/acme/token', `grant_type=refresh_token&refresh_token=${acmeToken}&client_id=${encodeURIComponent(clientId)}`);
+    const failuresBefore = await t.server.services.db.selectFrom('audit_events').select('id')
+      .where('event_type', '=', 'com/vmware/cloud/event/token/refresh_failure').where('entity_id', '=', acmeTokenId).execute();
+    for (const wrong of [acmeTokenB.id, providerTokenId, '3f1d2c4b-5a69-4e7f-8a1b-2c3d4e5f6a7b', 'opendirector-script', `urn:vcloud:token:${acmeTokenB.id}`, `urn:vcloud:user:${acmeTokenId}`]) {
+      const res = await attempt(wrong);
+      expect(res.status, wrong).toBe(400);
+      expect(res.json(), wrong).toEqual(INVALID_GRANT);
+    }
+    await t.server.services.apiTokens.failureAudit.settled();
+    const failuresAfter = await t.server.services.db.selectFrom('audit_events').select(['id', 'description'])
+      .where('event_type', '=', 'com/vmware/cloud/event/token/refresh_failure').where('entity_id', '=', acmeTokenId).execute();
+    expect(failuresAfter.length - failuresBefore.length).toBe(6);
+    expect(failuresAfter.at(-1)?.description).toContain('client_id');
+    // oauth4webapi, a strict client, sees the RFC 6749 §5.2 error.
+    const as: oauth.AuthorizationServer = { issuer: t.url, token_endpoint: `${t.url}/oauth/tenant/acme/token` };
+    const stranger: oauth.Client = { client_id: acmeTokenB.id };
+    const response = await oauth.refreshTokenGrantRequest(as, stranger, oauth.None(), acmeToken, { [oauth.allowInsecureRequests]: true });
+    await expect(oauth.processRefreshTokenResponse(as, stranger, response)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Its own id, as a bare UUID in either case or as its URN, is accepted; so is no client_id, or an empty one.
+    for (const right of [acmeTokenId, acmeTokenId.toUpperCase(), `urn:vcloud:token:${acmeTokenId}`]) {
+      expect((await attempt(right)).status, right).toBe(200);
+    }
+    expect((await post('/oauth/tenant/acme/token', `grant_type=refresh_token&refresh_token=${acmeToken}`)).status).toBe(200);
+    expect((await post('/oauth/tenant/acme/token', `grant_type=refresh_token&refresh_token=${acmeToken}&client_id=`)).status).toBe(200);
   });
 
   it('returns refresh_token null exactly as seed 001 when no client_id is sent', async () => {

@@ -34,6 +34,8 @@ import {
  * token · orgAdmin: acme Organization Administrator · otherAdmin: globex Organization
  * Administrator · provider: administrator@System · providerInTenant: the same with
  * X-VMWARE-VCLOUD-TENANT-CONTEXT: acme.
+ * The token column reaches only its own token and its own session (spec §8.2, issue 15): it reads
+ * the token it came from (tokens.get) but not uma's other sessions or another of her tokens.
  */
 const EXPECTED: Record<string, string> = {
   //                                    anon noRi user tokn orgA othA prov pInT
@@ -48,8 +50,8 @@ const EXPECTED: Record<string, string> = {
   'sessions.logoutGo':                 '401  204  204  204  204  204  204  204',
   'sessions.logoutGoProvider':         '401  204  204  204  204  204  204  204',
   'sessions.list':                     '401  200  200  200  200  200  200  200',
-  'sessions.get':                      '401  403  200  200  403  403  403  403',
-  'sessions.delete':                   '401  403  204  204  403  403  403  403',
+  'sessions.get':                      '401  403  200  403  403  403  403  403',
+  'sessions.delete':                   '401  403  204  403  403  403  403  403',
   'oauth.registerProvider':            '401  403  403  403  403  403  200  200',
   'oauth.registerTenant':              '401  403  200  403  200  403  403  403',
   'oauth.tokenProvider':               '400  403  403  403  403  403  200  200',
@@ -58,7 +60,7 @@ const EXPECTED: Record<string, string> = {
   'health.ready':                      '200  200  200  200  200  200  200  200',
   'tokens.list':                       '401  403  200  200  200  200  200  200',
   'tokens.get':                        '401  403  200  200  200  403  200  200',
-  'tokens.revoke':                     '401  403  204  204  204  403  204  204',
+  'tokens.revoke':                     '401  403  204  403  204  403  204  204',
   'tokens.revokeAllOfUser':            '401  403  403  403  200  403  200  200',
   'auditTrail.list':                   '401  403  403  403  200  200  200  200',
   'auditTrail.get':                    '401  403  403  403  200  403  200  200',

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { Clock } from '../../src/common/clock.ts';
 import { loadConfig, type ConfigKey } from '../../src/config/index.ts';
 import { createServer, type RunningServer } from '../../src/server.ts';
 import type { Engine } from './database-engines.ts';
-import type { Clock } from '../../src/common/clock.ts';
 import { sharedPostgres } from './embedded-postgres.ts';
 
 export const ADMIN_PASSWORD = 'admin-Passw0rd!';

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePortalBuilt } from '../../src/web/build-portal.ts';
 import { PORTAL_DIST_DIR } from '../../src/web/serve-portal.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/test-server.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createServer } from '../../src/server.ts';
 import { request } from '../support/http-client.ts';
 
 function listeningUrl(t: TestServer): string {
@@ -39,7 +42,7 @@ describe('serving the web portal (issue 4)', () => {
     expect(res.text).toContain('<div id="root"></div>');
   });
 
-  it.each(['/tenant/acme', '/provider', '/tenant/acme/vdcs/some/deep/link', '/portal/anything'])('falls back to index.html for the portal path %s', async (p) => {
+  it.each(['/tenant/acme', '/provider', '/provider/', '/provider/orgs', '/tenant/acme/', '/tenant/acme/vdcs/some/deep/link'])('serves index.html for the portal page %s', async (p) => {
     const res = await request(srv.url, 'GET', p);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -86,8 +89,49 @@ describe('serving the web portal (issue 4)', () => {
 
   it('does not answer non-GET requests on portal paths with the page', async () => {
     const res = await request(srv.url, 'POST', '/tenant/acme');
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect(res.text).not.toContain('<div id="root">');
+    const head = await fetch(`${srv.url}/tenant/acme`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  });
+
+  // Issue 15 §4: only the portal's own pages are the page; anything else is a 404 in its family's shape.
+  it.each(['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/oauth/provider', '/.well-known/openid-configuration', '/.well-known/security.txt'])(
+    'answers the unknown well-known URI %s with a 404 in the OAuth family\'s JSON shape', async (p) => {
+      const res = await request(srv.url, 'GET', p);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.json()).toMatchObject({ error: 'invalid_request', minorErrorCode: 'RESOURCE_NOT_FOUND' });
+      expect(res.text).not.toContain('<div id="root">');
+    });
+
+  it.each(['/portal/anything', '/robots.txt', '/index.php', '/wp-login.php', '/tenant', '/providers', '/admin', '/assetsx/app.js'])(
+    'answers the unknown path %s with a 404 in the CloudAPI JSON shape, not the page', async (p) => {
+      const res = await request(srv.url, 'GET', p);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.json()).toMatchObject({ minorErrorCode: 'RESOURCE_NOT_FOUND', stackTrace: null });
+    });
+
+  it('lets a route registered on the composed server answer under /.well-known, ahead of the 404', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendirector-test-'));
+    const config = loadConfig({}, { host: '127.0.0.1', port: 0, dataDir, adminPassword: ADMIN_PASSWORD, passwordHashCost: 10, logLevel: 'silent' });
+    const server = await createServer(config);
+    try {
+      // What issue 16b adds (RFC 8414 §3: the issuer's path after the well-known segment).
+      server.app.get('/.well-known/oauth-authorization-server/oauth/provider', async (_req, reply) => reply.send({ issuer: 'registered' }));
+      const url = await server.listen();
+      const registered = await request(url, 'GET', '/.well-known/oauth-authorization-server/oauth/provider');
+      expect(registered.status).toBe(200);
+      expect(registered.json()).toEqual({ issuer: 'registered' });
+      expect((await request(url, 'GET', '/.well-known/oauth-authorization-server/oauth/tenant/acme')).status).toBe(404);
+      expect((await request(url, 'GET', '/tenant/acme')).status).toBe(200);
+    } finally {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('adds HSTS when the public URL is https', async () => {

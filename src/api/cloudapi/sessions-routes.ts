@@ -5,6 +5,7 @@ import { loginHeaders, performLogin, siteName } from '../http/login-handler.ts';
 import { sessionJson } from './session-wire.ts';
 import { readPageParams, pagedResult } from './paged-list.ts';
 import { OwnSessions, type OwnSession } from '../../sessions/own-sessions.ts';
+import { isSessionReachable } from '../../sessions/api-token-session-policy.ts';
 
 const P = '/cloudapi/1.0.0/sessions';
 
@@ -44,6 +45,8 @@ function ownSessionJson(c: AuthedContext, s: OwnSession) {
 /** The caller's live session named by the path's id; someone else's, an ended one and a malformed id alike are 403. */
 async function ownSessionNamed(c: AuthedContext): Promise<OwnSession> {
   const id = uuidFromUrn(c.params.id ?? '', 'session');
+  // Spec §8.2: a token-derived session may read or end only itself; any other id is refused alike.
+  if (id && !isSessionReachable(c.principal, id)) throw new AppError('API_TOKEN_SESSION_FORBIDDEN');
   const found = id ? await new OwnSessions(c.services.db).find(c.principal, id, c.services.clock.now().toISOString()) : null;
   if (!found) throw new AppError('ACCESS_FORBIDDEN');
   return found;

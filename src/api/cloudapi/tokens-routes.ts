@@ -52,6 +52,8 @@ const TOKEN_LIST: PagedListSpec<Parameters<typeof tokenWire>[0]> = { fields: TOK
 const listAllTokens = preparedPagedList(0, (s) => tokenListQuery(s, (q) => q), TOKEN_LIST);
 const listOrgTokens = preparedPagedList(1, (s, orgId) => tokenListQuery(s, (q) => q.where('t.org_id', '=', orgId)), TOKEN_LIST);
 const listOwnTokens = preparedPagedList(2, (s, userId, orgId) => tokenListQuery(s, (q) => q.where('t.user_id', '=', userId).where('t.org_id', '=', orgId)), TOKEN_LIST);
+/** A token-derived session's view (spec §8.2): the one token it came from, nothing else. */
+const listSessionToken = preparedPagedList(1, (s, tokenId) => tokenListQuery(s, (q) => q.where('t.id', '=', tokenId)), TOKEN_LIST);
 
 function tokenIdParam(c: AuthedContext): string {
   const id = uuidFromUrn(c.params.id ?? '', 'token');
@@ -76,6 +78,7 @@ export const tokensRoutes = defineRoutes([
       // name (G:govcd/api_token.go), so a name holding ',', ';' or ')' must read as data.
       const c = withLiteralSeparators(authed(ctx));
       requireTokenRights(c);
+      if (c.principal.apiTokenId !== null) return listSessionToken(c, c.principal.apiTokenId);
       if (c.services.apiTokens.canManageAll(c.principal, c.org.orgId)) {
         return c.principal.isProvider && c.org.orgId === c.principal.orgId ? listAllTokens(c) : listOrgTokens(c, c.org.orgId);
       }

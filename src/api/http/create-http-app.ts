@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../../errors/app-error.ts';
 import { parseXmlBody } from './xml.ts';
@@ -27,8 +27,6 @@ function requestIdFor(header: string | string[] | undefined): string {
 export function createHttpApp(opts: {
   logger: Logger;
   https?: { cert: Buffer; key: Buffer };
-  /** Serves the web portal's index.html for GET/HEAD outside the API families (SPA routing, issue 4). */
-  portalFallback?: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
   /** Validated entries of OPENDIRECTOR_TRUSTED_PROXIES (addresses, CIDR ranges, proxy-addr keywords). */
   trustedProxies?: readonly string[];
 }): FastifyInstance {
@@ -132,10 +130,10 @@ export function createHttpApp(opts: {
   const routeMethods = new RouteMethods();
   app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url ?? route.path));
   app.setNotFoundHandler((req, reply) => {
+    // No page fallback (issue 15 §4): the portal's pages are routes of their own (web/serve-portal.ts),
+    // so an unknown path — `/.well-known/…` included — is a 404 in its family's shape, and
+    // whatever is registered as a route, now or later, always answers instead.
     const family = familyOfPath(req.url);
-    if (family === 'portal' && opts.portalFallback && (req.method === 'GET' || req.method === 'HEAD')) {
-      return opts.portalFallback(req, reply);
-    }
     const allowed = routeMethods.methodsFor(req.url);
     if (allowed.length > 0) {
       reply.header('Allow', allowed.join(', '));

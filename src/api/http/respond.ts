@@ -5,12 +5,14 @@ import { duplicateNameErrorOf } from './duplicate-name-error.ts';
 import { describeDatabaseError, isDatabaseUnavailable } from '../../storage/database-unavailable.ts';
 import type { HandlerResult } from './route.ts';
 import { DEFAULT_VERSION } from './versions.ts';
+import { bearerChallenge } from './bearer-challenge.ts';
 
 /** The family of a path: decides the error shape for unknown routes and parse failures. */
 export function familyOfPath(url: string): ApiFamily | 'portal' {
   if (url.startsWith('/api/') || url === '/api') return 'xml';
   if (url.startsWith('/cloudapi')) return 'cloudapi';
-  if (url.startsWith('/oauth')) return 'oauth';
+  // RFC 8414 metadata and other well-known URIs (RFC 8615) belong with the OAuth endpoints.
+  if (url.startsWith('/oauth') || url.startsWith('/.well-known')) return 'oauth';
   return 'portal';
 }
 
@@ -75,7 +77,11 @@ export function sendError(reply: FastifyReply, family: ApiFamily, err: unknown, 
     reply.log.debug({ requestId, code: appError.code, detail: appError.detail }, 'request refused');
   }
   if (appError.headers) for (const [k, v] of Object.entries(appError.headers)) reply.header(k, v);
-  if (appError.status === 401 && family === 'xml') reply.header('www-authenticate', 'Bearer realm="vcloud"');
+  // RFC 6750 §3 in every family; an error that names its own challenge (a client-authentication
+  // scheme, say) keeps it.
+  if (appError.status === 401 && !reply.hasHeader('www-authenticate')) {
+    reply.header('www-authenticate', bearerChallenge(reply.request.headers, appError.message));
+  }
   const body = renderError(family, appError, requestId);
   return reply
     .code(appError.status)

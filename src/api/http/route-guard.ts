@@ -5,7 +5,7 @@ import type { RouteSpec } from './route.ts';
 import { readCredential } from './credentials.ts';
 import { isValidPortalCsrf } from './portal-cookie.ts';
 import { uuidFromUrn } from '../../common/ids.ts';
-import { isStrippedForApiTokenSession } from '../../sessions/api-token-session-policy.ts';
+import { isApiTokenSession, isStrippedForApiTokenSession } from '../../sessions/api-token-session-policy.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -19,6 +19,11 @@ export async function authenticate(services: Services, headers: Headers): Promis
   if (!principal) throw new AppError('UNAUTHORIZED', { message: 'The access token is invalid, expired or revoked.' });
   // A cookie is sent by the browser on its own; only same-origin script knows the CSRF token, so a
   // cookie without it is no credential at all, for every method (issue 4).
+  // Spec §8.2: a session made from an API token is never a portal cookie session, even with a
+  // CSRF token (GET /portal/session refuses to hand one out for it, too).
+  if (cred.kind === 'portalCookie' && isApiTokenSession(principal)) {
+    throw new AppError('UNAUTHORIZED', { message: 'A session created from an API token cannot be a portal session.' });
+  }
   if (cred.kind === 'portalCookie' && !isValidPortalCsrf(services.keys, cred.token, principal.sessionId, cred.csrf)) {
     throw new AppError('UNAUTHORIZED', { message: 'A portal session cookie must come with its X-OpenDirector-CSRF header.' });
   }

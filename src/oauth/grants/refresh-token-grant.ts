@@ -29,7 +29,11 @@ export const refreshTokenGrant: GrantHandler = {
     // failure is counted atomically before it is audited or answered; once a key is full, further
     // failures get 429 without an audit write, and no more than the limit are answered
     // invalid_grant per window however many arrive at once.
-    const { session } = await services.apiTokens.exchange(org, apiToken, clientIp, () => countFailure(services.tokenLimiter, limitKeys));
+    // RFC 6749 §3.1: a parameter sent without a value counts as omitted.
+    const clientId = params.client_id === '' ? undefined : params.client_id;
+    const { session } = await services.apiTokens.exchange(org, apiToken, clientIp, {
+      clientId, beforeFailure: () => countFailure(services.tokenLimiter, limitKeys),
+    });
     const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
     const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
     // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
