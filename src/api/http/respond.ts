@@ -10,7 +10,8 @@ import { DEFAULT_VERSION } from './versions.ts';
 export function familyOfPath(url: string): ApiFamily | 'portal' {
   if (url.startsWith('/api/') || url === '/api') return 'xml';
   if (url.startsWith('/cloudapi')) return 'cloudapi';
-  if (url.startsWith('/oauth')) return 'oauth';
+  // RFC 8414 metadata lives outside /oauth (its well-known segment comes first) but is OAuth's.
+  if (url.startsWith('/oauth') || url.startsWith('/.well-known/oauth-authorization-server')) return 'oauth';
   return 'portal';
 }
 
