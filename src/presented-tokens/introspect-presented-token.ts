@@ -1,7 +1,7 @@
 import { toUrn } from '../common/ids.ts';
 import type { Principal } from '../sessions/principal.ts';
-import type { PresentedTokenDeps } from './presented-token-kind.ts';
-import { kindsFor } from './presented-token-kinds.ts';
+import type { PresentedTokenDeps, PresentedTokenKind } from './presented-token-kind.ts';
+import { kindsFor, presentedTokenKinds } from './presented-token-kinds.ts';
 
 /** RFC 7662 §2.2 response: `{"active": false}` alone, or the active token's members. */
 export type IntrospectionResponse =
@@ -20,8 +20,9 @@ export type IntrospectionResponse =
 export async function introspectPresentedToken(
   deps: PresentedTokenDeps, caller: Principal, token: string, hint: string | undefined,
   issuerOf: (org: { id: string; name: string }) => string,
+  kinds: readonly PresentedTokenKind[] = presentedTokenKinds,
 ): Promise<IntrospectionResponse> {
-  for (const kind of kindsFor(token, hint)) {
+  for (const kind of kindsFor(token, hint, kinds)) {
     const { found, active: t } = await kind.inspect(token, deps);
     if (!found) continue;
     if (!t || (!caller.isProvider && t.orgId !== caller.orgId)) return { active: false };

@@ -1,5 +1,5 @@
-import type { PresentedTokenDeps, Presenter, RevocationOutcome } from './presented-token-kind.ts';
-import { kindsFor } from './presented-token-kinds.ts';
+import type { PresentedTokenDeps, PresentedTokenKind, Presenter, RevocationOutcome } from './presented-token-kind.ts';
+import { kindsFor, presentedTokenKinds } from './presented-token-kinds.ts';
 
 /**
  * RFC 7009 revocation by presentation: whoever holds a token may revoke it, without an account
@@ -9,8 +9,9 @@ import { kindsFor } from './presented-token-kinds.ts';
  */
 export async function revokePresentedToken(
   deps: PresentedTokenDeps, token: string, hint: string | undefined, by: Presenter,
+  kinds: readonly PresentedTokenKind[] = presentedTokenKinds,
 ): Promise<RevocationOutcome> {
-  for (const kind of kindsFor(token, hint)) {
+  for (const kind of kindsFor(token, hint, kinds)) {
     const outcome = await kind.revoke(token, deps, by);
     if (outcome !== 'not_found') return outcome;
   }
