@@ -112,6 +112,19 @@ describe.each(engines)('token introspection on %s (RFC 7662)', (engine) => {
     expect(missing.json()).toMatchObject({ error: 'invalid_request' });
   });
 
+  it('describes a legacy x-vcloud-authorization token as such, never as a bearer token', async () => {
+    const xmlLogin = await request(t.url, 'POST', '/api/sessions', {
+      headers: { authorization: `Basic ${Buffer.from(`bob@acme:${TENANT_PASSWORD}`).toString('base64')}`, accept: 'application/*+xml;version=36.0' },
+    });
+    const legacy = xmlLogin.headers.get('x-vcloud-authorization') as string;
+    const { exp, jti } = claimsOf(xmlLogin.headers.get('x-vmware-vcloud-access-token') as string);
+    expect(await introspect(w.alice, legacy)).toEqual({
+      active: true, token_type: 'x-vcloud-authorization', sub: `urn:vcloud:user:${userIds.bob}`, username: 'bob',
+      org: 'acme', org_id: `urn:vcloud:org:${w.acmeId}`, iss: `${t.url}/oauth/tenant/acme`, exp, jti,
+    });
+    expect(await introspect(w.gina, legacy)).toEqual({ active: false });
+  });
+
   it('uses token_type_hint only as an ordering: a wrong hint still finds the token', async () => {
     const { token } = await freshToken(t, w, 'bob');
     expect((await raw(bearer(w.alice), `token=${token}&token_type_hint=access_token`)).json()).toMatchObject({ active: true, token_type: 'refresh_token' });

@@ -37,12 +37,13 @@ function fakeKind(name: string, owns: string, calls: string[]): PresentedTokenKi
 const caller = (orgId: string, isProvider = false) => ({ orgId, isProvider }) as Principal;
 
 describe('the kinds of presented token', () => {
-  it('tells API tokens from access tokens by shape, and recognises nothing else', () => {
+  it('tells API tokens, access tokens and legacy tokens apart by shape, and recognises nothing else', () => {
     expect(kindsFor(API_TOKEN, undefined).map((k) => k.kind)).toEqual(['api_token']);
     expect(kindsFor('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', undefined).map((k) => k.kind)).toEqual(['access_token']);
     const flipped = API_TOKEN.slice(0, 8) + (API_TOKEN[8] === 'a' ? 'b' : 'a') + API_TOKEN.slice(9);
-    for (const other of [flipped, '', 'odt_', 'a.b', 'a..c', 'x'.repeat(5000), 'Bearer a.b.c']) expect(kindsFor(other, undefined)).toEqual([]);
-    expect(presentedTokenKinds.map((k) => k.kind)).toEqual(['api_token', 'access_token']);
+    for (const other of [flipped, '', 'odt_', 'a.b', 'a..c', 'x'.repeat(5000), 'Bearer a.b.c', '0123456789ABCDEF0123456789ABCDEF']) expect(kindsFor(other, undefined)).toEqual([]);
+    expect(kindsFor('0123456789abcdef0123456789abcdef', undefined).map((k) => k.kind)).toEqual(['legacy_token']);
+    expect(presentedTokenKinds.map((k) => k.kind)).toEqual(['api_token', 'access_token', 'legacy_token']);
   });
 
   it('asks the hinted kind first and ignores a hint no kind has', () => {

@@ -83,6 +83,22 @@ describe.each(engines)('token revocation by presentation on %s (RFC 7009)', (eng
     expect((await request(t.url, 'GET', '/api/session', { headers: { ...bearer(interactive), accept: 'application/*+xml;version=37.0' } })).status).toBe(401);
   });
 
+  it('ends an interactive session whose legacy x-vcloud-authorization token is presented', async () => {
+    const xmlLogin = await request(t.url, 'POST', '/api/sessions', {
+      headers: { authorization: `Basic ${Buffer.from(`bob@acme:${TENANT_PASSWORD}`).toString('base64')}`, accept: 'application/*+xml;version=36.0' },
+    });
+    const legacy = xmlLogin.headers.get('x-vcloud-authorization') as string;
+    const access = xmlLogin.headers.get('x-vmware-vcloud-access-token') as string;
+    const xml = { 'x-vcloud-authorization': legacy, accept: 'application/*+xml;version=36.0' };
+    expect((await request(t.url, 'GET', '/api/session', { headers: xml })).status).toBe(200);
+    await revokeWith4webapi(legacy);
+    expect((await request(t.url, 'GET', '/api/session', { headers: xml })).status).toBe(401);
+    expect((await request(t.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: bearer(access) })).status).toBe(401);
+    const sessionId = JSON.parse(Buffer.from(access.split('.')[1]!, 'base64url').toString()).jti as string;
+    const [event] = await eventsOf(sessionRevokedByPresentation, sessionId);
+    expect(event?.description).toBe('Legacy token of bob\'s session revoked by presentation at /oauth/tenant/acme/revoke from 127.0.0.1');
+  });
+
   it('answers 200 with an empty body for unknown, malformed, expired-looking and already revoked tokens, and revokes nothing', async () => {
     const { token } = await freshToken(t, w, 'bob');
     const flipped = token.slice(0, 10) + (token[10] === 'a' ? 'b' : 'a') + token.slice(11);

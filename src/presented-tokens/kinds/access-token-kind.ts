@@ -1,6 +1,5 @@
-import { appendAuditEvent } from '../../audit/audit-writer.ts';
-import type { Principal } from '../../sessions/principal.ts';
-import type { PresentedTokenDeps, PresentedTokenKind } from '../presented-token-kind.ts';
+import type { PresentedTokenKind } from '../presented-token-kind.ts';
+import { revokeSessionByPresentation } from '../revoke-session-by-presentation.ts';
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -47,37 +46,6 @@ export const accessTokenKind: PresentedTokenKind = {
     const p = await deps.sessions.authenticateAccessToken(token);
     // Invalid, expired, ended or revoked all look alike here: nothing is live to revoke.
     if (!p) return 'not_found';
-    return deps.db.transaction().execute(async (trx) => {
-      if (!(await endSessionOnce(trx, p, deps.clock.now()))) return 'not_live';
-      await appendAuditEvent(trx, {
-        event: 'session.revoked_by_presentation', at: deps.clock.now(),
-        actor: { userId: null, userName: null, orgId: p.orgId, orgName: p.orgName, apiTokenId: null, clientIp: by.clientIp },
-        entity: { id: p.sessionId, name: p.username, type: 'session' },
-        description: `Access token of ${p.username}'s session revoked by presentation at ${by.endpoint} from ${by.clientIp}`,
-        properties: {
-          'token.owner': p.username, 'token.revokedBy': 'presentation', 'revocation.endpoint': by.endpoint,
-          ...(p.apiTokenId ? { 'session.apiTokenId': p.apiTokenId } : {}),
-        },
-      });
-      return 'revoked';
-    });
+    return revokeSessionByPresentation(deps, p, by, 'Access token');
   },
 };
-
-/**
- * Ends the session; true when this call ended it. Concurrent presentations of one token race on
- * an insert that ignores conflicts and on `ended_at is null`, so exactly one of them sees true
- * (SessionService.endSession reads then inserts, which two transactions can both pass).
- */
-async function endSessionOnce(trx: PresentedTokenDeps['db'], p: Principal, at: Date): Promise<boolean> {
-  let ended = 0;
-  if (p.apiTokenId !== null) {
-    const inserted = await trx.insertInto('ended_token_sessions')
-      .values({ id: p.sessionId, api_token_id: p.apiTokenId, expires_at: p.expiresAt })
-      .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-    ended += Number(inserted.numInsertedOrUpdatedRows ?? 0);
-  }
-  const updated = await trx.updateTable('sessions').set({ ended_at: at.toISOString() })
-    .where('id', '=', p.sessionId).where('ended_at', 'is', null).executeTakeFirst();
-  return ended + Number(updated.numUpdatedRows) > 0;
-}
