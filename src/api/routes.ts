@@ -13,6 +13,7 @@ import { xmlQueryRoutes } from './legacy-xml/query-routes.ts';
 import { xmlVmRoutes } from './legacy-xml/vm-routes.ts';
 import { inventoryRoutes } from './cloudapi/inventory-routes.ts';
 import { oauthRoutes } from './oauth/oauth-routes.ts';
+import { oauthStandardRoutes } from './oauth/oauth-standard-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { orgsRoutes } from './cloudapi/orgs-routes.ts';
 import { usersRoutes } from './cloudapi/users-routes.ts';
@@ -26,6 +27,7 @@ export const allRoutes: readonly RouteSpec[] = [
   ...xmlSessionRoutes,
   ...sessionsRoutes,
   ...oauthRoutes,
+  ...oauthStandardRoutes,
   ...healthRoutes,
   ...tokensRoutes,
   ...auditRoutes,

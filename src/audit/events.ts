@@ -36,6 +36,9 @@ export const AUDIT_EVENTS = {
   'api_token.refreshed': 'com/vmware/cloud/event/token/refresh',
   'api_token.refresh_failed': 'com/vmware/cloud/event/token/refresh_failure',
   'api_token.revoked': 'com/vmware/cloud/event/token/revoke',
+  // OpenDirector's own (issue 16, RFC 7009): revoked by whoever presented the secret, no account.
+  'api_token.revoked_by_presentation': 'com/vmware/cloud/event/token/revoke_by_presentation',
+  'session.revoked_by_presentation': 'com/vmware/cloud/event/session/revoke_by_presentation',
   'vdc.created': 'com/vmware/cloud/event/vdc/create',
   'vapp.created': 'com/vmware/cloud/event/vapp/create',
   'vm.created': 'com/vmware/cloud/event/vm/create',

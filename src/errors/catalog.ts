@@ -30,6 +30,9 @@ export const errorCatalog = {
   // OAuth token endpoint (spec §4.8): identical body for unknown, revoked, wrong-org, malformed.
   INVALID_GRANT: { status: 400, minor: 'invalid_grant', oauth: 'invalid_grant', message: 'Invalid refresh token' },
   INVALID_OAUTH_REQUEST: { status: 400, minor: 'invalid_request', oauth: 'invalid_request', message: 'The token request is missing a parameter or repeats one.' },
+  // RFC 6750 §3.1 on the introspection endpoint (RFC 7662 §2.1), whose caller is a bearer token.
+  INVALID_BEARER_TOKEN: { status: 401, minor: 'UNAUTHORIZED', oauth: 'invalid_token', message: 'Send Authorization: Bearer with a valid access token.' },
+  INSUFFICIENT_SCOPE: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'insufficient_scope', message: 'The access token does not hold the right this endpoint needs.' },
   UNSUPPORTED_GRANT_TYPE: { status: 400, minor: 'unsupported_grant_type', oauth: 'unsupported_grant_type', message: 'The grant type is not supported.' },
 } as const satisfies Record<string, { status: number; minor: string; oauth: string; message: string }>;
 

@@ -7,6 +7,7 @@ export const RIGHTS = {
   apiTokensManageAll: 'API Tokens: Manage All',
   tokenManage: 'Token: Manage',
   tokenManageAll: 'Token: Manage All',
+  tokenIntrospect: 'Token: Introspect',
   userView: 'Group / User: View',
   userManage: 'Group / User: Manage',
   roleView: 'Role: View',
@@ -56,6 +57,9 @@ export const RIGHT_DEFINITIONS: readonly RightDefinition[] = [
   r(RIGHTS.apiTokensManageAll, 'API Tokens', 'MODIFY', "Manage all users' API tokens"),
   r(RIGHTS.tokenManage, 'Token', 'MODIFY', 'Manage own proxy and extension tokens'),
   r(RIGHTS.tokenManageAll, 'Token', 'MODIFY', "Manage all users' proxy and extension tokens"),
+  // OpenDirector's own (issue 16, RFC 7662): resource servers and API gateways ask whether a
+  // presented token is active. A tenant holder sees its own org's tokens only.
+  r(RIGHTS.tokenIntrospect, 'Token', 'VIEW', "Introspect access tokens and API tokens (RFC 7662) of the organization"),
   r(RIGHTS.userView, 'User and Group', 'VIEW', 'View users and groups'),
   r(RIGHTS.userManage, 'User and Group', 'MODIFY', 'Create, edit, delete users and groups'),
   r(RIGHTS.roleView, 'Roles', 'VIEW', 'View roles and their rights'),
@@ -81,7 +85,8 @@ export const RIGHT_DEFINITIONS: readonly RightDefinition[] = [
 ];
 
 const TENANT_RIGHTS = RIGHT_DEFINITIONS.filter((d) => !d.providerOnly).map((d) => d.name);
-const TOKEN_RIGHTS: RightName[] = [RIGHTS.apiTokensManage, RIGHTS.apiTokensManageAll];
+// Introspection is off for tenants by default too: a provider publishes it with the token rights.
+const TOKEN_RIGHTS: RightName[] = [RIGHTS.apiTokensManage, RIGHTS.apiTokensManageAll, RIGHTS.tokenIntrospect];
 
 /**
  * Predefined global roles, published to all tenants (spec §7.5). Tenant roles carry the token

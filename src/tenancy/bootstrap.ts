@@ -7,6 +7,7 @@ import {
   GLOBAL_ROLE_DEFINITIONS, RIGHT_DEFINITIONS, RIGHTS_BUNDLE_DEFINITIONS, SYSTEM_ADMIN_ROLE, SYSTEM_ORG_NAME,
 } from '../rbac/rights-catalog.ts';
 import { hashPassword } from '../identity/password.ts';
+import { grantNewRightsToPredefinedObjects } from './grant-new-rights.ts';
 
 /** Stable ids (UUIDv5 of the name) for catalogue objects, as VCD's are name-based (spec §1.2). */
 export const rightId = (name: string): string => uuidV5(`right:${name}`);
@@ -83,5 +84,6 @@ async function seedRightsCatalogue(db: Kysely<Database>): Promise<void> {
         category_id: categoryId(d.category), right_type: d.rightType, service_namespace: 'com.vmware.vcloud',
       }).execute();
     }
+    await grantNewRightsToPredefinedObjects(trx, missing.map((d) => d.name), rightId, { globalRoleId, rightsBundleId });
   });
 }

@@ -118,6 +118,21 @@ describe('three cells over one PostgreSQL (issue 6)', () => {
     expect(Number.isFinite(worst)).toBe(true);
   });
 
+  it('refuses on every cell a token revoked by presentation on one (RFC 7009, issue 16)', async () => {
+    const session = await loginAdmin(A.url);
+    const { token } = await createApiToken(A.url, session, 'System', 'leaked-in-a-repository');
+    const access = await exchange(B.url, 'System', token);
+    expect(await sessionStatus(C, access)).toBe(200);
+    const revoked = await request(C.url, 'POST', '/oauth/provider/revoke', { headers: FORM, body: `token=${token}` });
+    expect(revoked.status).toBe(200);
+    expect(await sessionStatus(A, access)).toBe(401);
+    expect(await sessionStatus(B, access)).toBe(401);
+    for (const cell of [A, B]) {
+      const again = await request(cell.url, 'POST', '/oauth/provider/token', { headers: FORM, body: `grant_type=refresh_token&refresh_token=${token}` });
+      expect(again.status, cell.name).toBe(400);
+    }
+  });
+
   it('refuses a user disabled on one cell on the other cells at the next request, and applies a role change everywhere', async () => {
     const admin = await loginAdmin(A.url);
     const org = await request(A.url, 'POST', '/cloudapi/1.0.0/orgs', { headers: { ...bearer(admin), ...JSON_37 }, json: { name: 'CellCorp', isEnabled: true } });

@@ -140,6 +140,15 @@ async function runFlow(): Promise<void> {
   const enrolCode = secret('enrolment code', currentTotpCode(enrolSecret, (nowStep + 1) * 30_000));
   expectStatus(await request(url, 'POST', '/cloudapi/1.0.0/mfa/totp/confirm', { headers: { ...bearer(victor2), ...JSON_37 }, json: { code: enrolCode } }), 200);
 
+  // Introspection (issue 16): answered, refused for a bad caller; revocation by presentation of an
+  // API token, an access token and a string that is none, one of them in the query string.
+  expectStatus(await request(url, 'POST', '/oauth/provider/introspect', { headers: { ...FORM, ...bearer(admin) }, body: `token=${access}` }), 200);
+  expectStatus(await request(url, 'POST', '/oauth/provider/introspect', { headers: { ...FORM, ...bearer(admin) }, body: `token=${spare.token}&token_type_hint=refresh_token` }), 200);
+  expectStatus(await request(url, 'POST', '/oauth/provider/introspect', { headers: { ...FORM, ...bearer(badAccess) }, body: `token=${access}` }), 401);
+  expectStatus(await request(url, 'POST', '/oauth/tenant/acme/revoke', { headers: FORM, body: `token=${spare.token}` }), 200);
+  expectStatus(await request(url, 'POST', '/oauth/provider/revoke', { headers: FORM, body: `token=${providerAccess}&token_type_hint=access_token` }), 200);
+  expectStatus(await request(url, 'POST', `/oauth/tenant/globex/revoke?token=${flipped}`, { headers: FORM }), 200);
+
   // Revocation, then the revoked token and its access token are refused.
   const revoke = await request(url, 'DELETE', `/cloudapi/1.0.0/tokens/urn:vcloud:token:${ci.id}`, { headers: bearer(alice) });
   expectStatus(revoke, 204);

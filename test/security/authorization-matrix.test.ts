@@ -56,6 +56,14 @@ const EXPECTED: Record<string, string> = {
   'oauth.registerTenant':              '401  403  200  403  200  403  403  403',
   'oauth.tokenProvider':               '400  403  403  403  403  403  200  200',
   'oauth.tokenTenant':                 '400  403  200  403  400  403  403  403',
+  // Issue 16: metadata and revocation need no account (RFC 8414, RFC 7009); introspection needs
+  // Token: Introspect, which acme's and globex's bundles do not publish here.
+  'oauth.metadataProvider':            '200  200  200  200  200  200  200  200',
+  'oauth.metadataTenant':              '200  200  200  200  200  200  200  200',
+  'oauth.revokeProvider':              '200  200  200  200  200  200  200  200',
+  'oauth.revokeTenant':                '200  200  200  200  200  200  200  200',
+  'oauth.introspectProvider':          '401  403  403  403  403  403  200  200',
+  'oauth.introspectTenant':            '401  403  403  403  403  403  200  200',
   'health.live':                       '200  200  200  200  200  200  200  200',
   'health.ready':                      '200  200  200  200  200  200  200  200',
   'tokens.list':                       '401  403  200  200  200  200  200  200',
@@ -188,6 +196,12 @@ const REQUESTS: Record<string, Builder> = {
   // uma's (tenant) or the provider's: only the owner, in an interactive session, gets the secret.
   'oauth.tokenTenant': async (f, who) => mint(f, who, '/oauth/tenant/acme/token', await f.fresh.client('uma')),
   'oauth.tokenProvider': async (f, who) => mint(f, who, '/oauth/provider/token', await f.fresh.client('provider')),
+  'oauth.metadataTenant': () => ({ path: '/.well-known/oauth-authorization-server/oauth/tenant/acme' }),
+  // A string that is no token: revocation answers 200 to anyone and revokes nothing.
+  'oauth.revokeProvider': () => ({ path: '/oauth/provider/revoke', form: 'token=odt_not_a_token' }),
+  'oauth.revokeTenant': () => ({ path: '/oauth/tenant/acme/revoke', form: 'token=odt_not_a_token' }),
+  'oauth.introspectProvider': async (f) => introspection(f, '/oauth/provider/introspect'),
+  'oauth.introspectTenant': async (f) => introspection(f, '/oauth/tenant/acme/introspect'),
   'tokens.get': (f) => ({ path: `${C}/tokens/${urn('token', f.ids.token)}` }),
   'tokens.revoke': async (f) => ({ path: `${C}/tokens/${urn('token', await f.fresh.token())}` }),
   // A user with one live token: a permitted caller must really revoke it, wherever it called from.
@@ -290,6 +304,15 @@ function publishableRequests(prefix: string, type: string, existing: (f: Fixture
     [`${prefix}.tenants.unpublish`]: async (f) => ({ path: await at(f, '/tenants/unpublish'), json: tenants(f) }),
     [`${prefix}.tenants.publishAll`]: async (f) => ({ path: await at(f, '/tenants/publishAll'), json: {} }),
     [`${prefix}.tenants.unpublishAll`]: async (f) => ({ path: await at(f, '/tenants/unpublishAll'), json: {} }),
+  };
+}
+
+/** Introspects the acme token session's access token; a permitted caller must see it active. */
+async function introspection(f: Fixtures, path: string): Promise<CellRequest> {
+  const token = await f.accessToken('token');
+  return {
+    path, form: `token=${token}`,
+    verify: (text) => (JSON.parse(text).active === true && JSON.parse(text).org === 'acme' ? null : `expected an active acme token, got ${text}`),
   };
 }
 

@@ -108,10 +108,11 @@ function shapeProblem(path: string, a: Answer): string | null {
     return `error body is not JSON: ${a.text.slice(0, 300)}`;
   }
   if (!type.startsWith('application/json')) return `JSON family error with content-type ${type}`;
-  const keys = path.startsWith('/oauth') ? ['minorErrorCode', 'message', 'stackTrace', 'error', 'error_description'] : ['minorErrorCode', 'message', 'stackTrace'];
+  const oauthFamily = path.startsWith('/oauth') || path.startsWith('/.well-known/oauth-authorization-server');
+  const keys = oauthFamily ? ['minorErrorCode', 'message', 'stackTrace', 'error', 'error_description'] : ['minorErrorCode', 'message', 'stackTrace'];
   if (Object.keys(body).sort().join() !== [...keys].sort().join()) return `error keys ${Object.keys(body).join(',')}: ${a.text.slice(0, 300)}`;
   if (typeof body.minorErrorCode !== 'string' || typeof body.message !== 'string' || body.stackTrace !== null) return `error values: ${a.text.slice(0, 300)}`;
-  if (path.startsWith('/oauth') && typeof body.error !== 'string') return `OAuth error without error: ${a.text.slice(0, 300)}`;
+  if (oauthFamily && typeof body.error !== 'string') return `OAuth error without error: ${a.text.slice(0, 300)}`;
   return null;
 }
 
