@@ -69,8 +69,9 @@ describe('authorization-server metadata (RFC 8414)', () => {
 
   it('is discovered by openid-client (RFC 8414 algorithm), which checks the issuer and then uses the token and revocation endpoints', async () => {
     const admin = await loginAdmin(t.url);
-    const { token } = await createApiToken(t.url, admin, 'System', 'discovered');
-    const config = await client.discovery(new URL(`${t.url}/oauth/provider`), 'generic-client', undefined, client.None(), {
+    const { token, id } = await createApiToken(t.url, admin, 'System', 'discovered');
+    // The client id is the token's own (RFC 6749 §10.4: a client_id naming another client is refused, issue 15).
+    const config = await client.discovery(new URL(`${t.url}/oauth/provider`), id, undefined, client.None(), {
       algorithm: 'oauth2', execute: [client.allowInsecureRequests],
     });
     expect(config.serverMetadata()).toMatchObject({ issuer: `${t.url}/oauth/provider`, revocation_endpoint: `${t.url}/oauth/provider/revoke` });
