@@ -93,7 +93,9 @@ function base64Utf8(text: string): string {
  * An interactive session: Basic `user@org:password` to `POST /cloudapi/1.0.0/sessions`
  * (`/sessions/provider` for System), plus `X-OpenDirector-OTP` when `totp` is given (spec §3.1).
  * A user with a second factor who sends no code gets an OpenDirectorError with
- * `minorErrorCode === 'SECOND_FACTOR_REQUIRED'`.
+ * `minorErrorCode === 'SECOND_FACTOR_REQUIRED'`; a right code already used (e.g. the one that
+ * confirmed the enrolment) gets `SECOND_FACTOR_CODE_USED` — wait for the next code and retry;
+ * after too many wrong codes, `ACCOUNT_LOCKED` with `retryAfterSeconds` until the lock-out ends.
  *
  * @example
  *   const od = await login({ url, org: 'acme', user: 'alice', password, totp: '123456' });

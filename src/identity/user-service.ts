@@ -159,6 +159,7 @@ export async function deleteUser(deps: UserDeps, acting: Acting, user: UserRow):
     await cutOffUser(trx, deps.clock, acting, user, org, 'deleted');
     await trx.deleteFrom('user_roles').where('user_id', '=', user.id).where('org_id', '=', user.org_id).execute();
     await trx.deleteFrom('group_members').where('user_id', '=', user.id).where('org_id', '=', user.org_id).execute();
+    await trx.deleteFrom('login_known_addresses').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('users').where('id', '=', user.id).where('org_id', '=', user.org_id).execute();
     await bumpRbacVersion(trx);
     await appendAuditEvent(trx, {

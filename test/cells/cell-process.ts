@@ -33,9 +33,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
 /**
  * Starts one cell on `databaseUrl` on a free loopback port (port 0: the kernel picks, the cell
  * prints its URL) and resolves once it listens. The data dir is a fresh temp folder (a cell keeps
- * nothing there with PostgreSQL) and is removed when the process exits.
+ * nothing there with PostgreSQL) and is removed when the process exits. `env` adds or replaces
+ * OPENDIRECTOR_* settings.
  */
-export async function startCell(name: string, databaseUrl: string): Promise<Cell> {
+export async function startCell(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<Cell> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `od-cell-${name}-`));
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
     cwd: ROOT,
@@ -52,6 +53,7 @@ export async function startCell(name: string, databaseUrl: string): Promise<Cell
       OPENDIRECTOR_LOG_LEVEL: 'warn',
       // Generous: the load test's failed guesses must not throttle the test's own traffic.
       OPENDIRECTOR_RATE_LIMIT_FAILURES_PER_MINUTE: '10000',
+      ...env,
     },
   });
   let out = '';
