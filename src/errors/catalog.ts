@@ -29,6 +29,12 @@ export const errorCatalog = {
   // OAuth token endpoint (spec §4.8): identical body for unknown, revoked, wrong-org, malformed.
   INVALID_GRANT: { status: 400, minor: 'invalid_grant', oauth: 'invalid_grant', message: 'Invalid refresh token' },
   INVALID_OAUTH_REQUEST: { status: 400, minor: 'invalid_request', oauth: 'invalid_request', message: 'The token request is missing a parameter or repeats one.' },
+  // Device authorization grant (RFC 8628 §3.5) and its client (spec §4.6, §5.7).
+  INVALID_CLIENT: { status: 400, minor: 'invalid_client', oauth: 'invalid_client', message: 'The client is unknown.' },
+  AUTHORIZATION_PENDING: { status: 400, minor: 'authorization_pending', oauth: 'authorization_pending', message: 'The authorization request is still pending: an administrator must enter the user code.' },
+  SLOW_DOWN: { status: 400, minor: 'slow_down', oauth: 'slow_down', message: 'Polling too fast: wait the interval, which has been increased by 5 seconds.' },
+  EXPIRED_TOKEN: { status: 400, minor: 'expired_token', oauth: 'expired_token', message: 'The device code has expired: start the device authorization again.' },
+  DEVICE_ACCESS_DENIED: { status: 400, minor: 'access_denied', oauth: 'access_denied', message: 'An administrator denied the authorization request.' },
   UNSUPPORTED_GRANT_TYPE: { status: 400, minor: 'unsupported_grant_type', oauth: 'unsupported_grant_type', message: 'The grant type is not supported.' },
 } as const satisfies Record<string, { status: number; minor: string; oauth: string; message: string }>;
 

@@ -2,9 +2,11 @@ import { AppError } from '../../errors/app-error.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { requireParam } from '../token-request.ts';
 import { parseApiToken } from '../../tokens/api-token-format.ts';
+import { isServiceAccountRefreshToken } from '../../service-accounts/index.ts';
 
 /**
- * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token.
+ * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token; a service
+ * account's refresh token → access token + the next refresh token (issue 16).
  * Steps: rate limit, find the token and its org, refuse if revoked, issue the access token, audit.
  */
 export const refreshTokenGrant: GrantHandler = {
@@ -23,6 +25,8 @@ export const refreshTokenGrant: GrantHandler = {
     const limitKeys = tokenId ? [`token-ip:${clientIp}`, `token-id:${tokenId}`] : [`token-ip:${clientIp}`];
     await services.tokenLimiter.check(limitKeys);
     try {
+      // A service account's token rotates: the answer carries the next one (spec §4.4, §5.7 step 6).
+      if (isServiceAccountRefreshToken(apiToken)) return await services.serviceAccounts.refresh(org, apiToken, clientIp);
       const { session } = await services.apiTokens.exchange(org, apiToken, clientIp);
       const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
       const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
