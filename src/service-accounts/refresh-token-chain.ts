@@ -50,7 +50,7 @@ export class RefreshTokenChain {
   }
 
   /** `grant_type=refresh_token` with a service-account token: the next token, or INVALID_GRANT. */
-  async refresh(path: OAuthOrgRef, presented: string, clientIp: string): Promise<ServiceAccountTokenResponse> {
+  async refresh(path: OAuthOrgRef, presented: string, clientIp: string, clientId?: string): Promise<ServiceAccountTokenResponse> {
     if (!isServiceAccountRefreshToken(presented)) throw new AppError('INVALID_GRANT', { detail: 'malformed service account token' });
     const hash = sha256Hex(presented);
     const { db, clock } = this.deps;
@@ -71,6 +71,8 @@ export class RefreshTokenChain {
         return { kind: 'refused', reason };
       };
       if (!pathNamesOrg(path, { id: sa.orgId, name: sa.orgName }, this.deps.systemOrgName)) return refuse('wrong org');
+      // RFC 6749 §6: a client_id, when sent (OAuth libraries do), must be the account the token belongs to.
+      if (clientId !== undefined && clientId.toLowerCase() !== sa.id) return refuse('client_id names another client');
       if (row.revokedAt !== null) return refuse('revoked');
       if (row.rotatedAt !== null) return this.replayed(trx, sa, row.familyId, clientIp);
       if (row.status !== 'ACTIVE') return refuse('service account not active');

@@ -20,8 +20,8 @@ export class ServiceAccounts {
   }
 
   /** The refresh_token grant for a service-account token: rotates, detects replays (RFC 9700 §4.14.2). */
-  refresh(path: OAuthOrgRef, presented: string, clientIp: string): Promise<ServiceAccountTokenResponse> {
-    return this.chain.refresh(path, presented, clientIp);
+  refresh(path: OAuthOrgRef, presented: string, clientIp: string, clientId?: string): Promise<ServiceAccountTokenResponse> {
+    return this.chain.refresh(path, presented, clientIp, clientId);
   }
 
   /**

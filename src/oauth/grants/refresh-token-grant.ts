@@ -26,7 +26,7 @@ export const refreshTokenGrant: GrantHandler = {
     await services.tokenLimiter.check(limitKeys);
     try {
       // A service account's token rotates: the answer carries the next one (spec §4.4, §5.7 step 6).
-      if (isServiceAccountRefreshToken(apiToken)) return await services.serviceAccounts.refresh(org, apiToken, clientIp);
+      if (isServiceAccountRefreshToken(apiToken)) return await services.serviceAccounts.refresh(org, apiToken, clientIp, params.client_id);
       const { session } = await services.apiTokens.exchange(org, apiToken, clientIp);
       const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
       const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
