@@ -43,6 +43,7 @@ Examples:
     .option('--software-id <uuid>', 'UUID of the software that will use it (random when omitted)')
     .option('--software-version <version>', 'version of that software')
     .option('--uri <uri>', 'where the software lives (informational)')
+    .addHelpText('after', '\nExamples:\n  opendirector sa create ci-robot --role "vApp Author"\n  opendirector sa create billing --org acme --role "vApp User" --software-version 2.1')
     .action(run(async (ctx, name: string, flags: ConnectionFlags & { role: string; softwareId?: string; softwareVersion?: string; uri?: string }) => {
       const { client } = await ctx.client(flags, 'session');
       const created = await withProgress('Creating the service account', () => client.serviceAccounts.create({
@@ -57,6 +58,7 @@ Examples:
 
   addConnection(sa.command('list'))
     .description('List the service accounts you may see')
+    .addHelpText('after', '\nExamples:\n  opendirector sa list\n  opendirector sa list --json')
     .action(run(async (ctx, flags: ConnectionFlags) => {
       const { client } = await ctx.client(flags);
       printAccounts(ctx, await withProgress('Listing service accounts', () => collect(client.serviceAccounts.iterateAll())));
@@ -64,6 +66,7 @@ Examples:
 
   addConnection(sa.command('grant <userCode>'))
     .description('Grant the device that shows this user code (what the portal\'s device page does)')
+    .addHelpText('after', '\nExample:\n  opendirector sa grant BCDF-GHJK')
     .action(run(async (ctx, userCode: string, flags: ConnectionFlags) => {
       const { client } = await ctx.client(flags, 'session');
       printAccount(ctx, await withProgress('Granting', () => client.serviceAccounts.grant(userCode)), 'Granted');
@@ -71,6 +74,7 @@ Examples:
 
   addConnection(sa.command('deny <userCode>'))
     .description('Deny the device that shows this user code')
+    .addHelpText('after', '\nExample:\n  opendirector sa deny BCDF-GHJK')
     .action(run(async (ctx, userCode: string, flags: ConnectionFlags) => {
       const { client } = await ctx.client(flags, 'session');
       printAccount(ctx, await withProgress('Denying', () => client.serviceAccounts.deny(userCode)), 'Denied');
@@ -79,6 +83,7 @@ Examples:
   for (const [verb, description] of [['revoke', 'Revoke a service account: back to CREATED, its tokens stop working at once'], ['delete', 'Delete a service account']] as const) {
     addConnection(sa.command(`${verb} <nameOrId>`))
       .description(description)
+      .addHelpText('after', `\nExamples:\n  opendirector sa ${verb} ci-robot\n  opendirector sa ${verb} urn:vcloud:serviceAccount:<uuid>`)
       .action(run(async (ctx, nameOrId: string, flags: ConnectionFlags) => {
         const { client } = await ctx.client(flags, 'session');
         const id = await resolveId(client.serviceAccounts, nameOrId);

@@ -78,7 +78,8 @@ export function registerSessionCommands(program: Command): void {
 Examples:
   opendirector login --url https://vcd.example.net --org acme --user alice
   printf '%s\\n' "$PASSWORD" | opendirector login --url https://vcd.example.net --org System --user administrator --password-stdin
-  opendirector login --url https://vcd.example.net --org acme --token-file ~/.config/acme-token.json --profile ci`)
+  opendirector login --url https://vcd.example.net --org acme --token-file ~/.config/acme-token.json --profile ci
+  opendirector login --url https://vcd.example.net --org acme --service-account <client id> --save ci-robot.json`)
     .action(run(async (ctx, flags: LoginFlags) => {
       const { url, org } = ctx.target(flags);
       const profile = ctx.profile();
