@@ -82,6 +82,9 @@ export function createPortal(baseUrl: () => string, distDir = PORTAL_DIST_DIR): 
     register(app, services) {
       registerRoutes(app, services, portalSessionRoutes, baseUrl);
       app.get('/', serveIndex);
+      // RFC 8628 verification_uri of each org (issue 16): the portal's device page.
+      app.get('/provider/device', serveIndex);
+      app.get('/tenant/:org/device', serveIndex);
       app.get('/assets/*', (req, reply) => serveFile(reply, `assets/${(req.params as { '*': string })['*']}`, true));
       app.get('/favicon.svg', (_req, reply) => serveFile(reply, 'favicon.svg', false));
     },

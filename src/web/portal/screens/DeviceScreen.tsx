@@ -1,0 +1,52 @@
+import { useState, type FormEvent } from 'react';
+import type { ServiceAccount } from '../../../api/cloudapi/wire.ts';
+import { api, type PortalSession } from '../api.ts';
+import type { Route } from '../router.ts';
+import { ErrorMessage, Field, useAction } from '../components/ui.tsx';
+
+/**
+ * The device-verification page (RFC 8628 §3.3, the `verification_uri`): an administrator enters
+ * the user code a service account's device shows, checks which account asks, and approves or
+ * denies it (`/cloudapi/1.0.0/deviceLookup/grant|deny`).
+ */
+export function DeviceScreen({ route }: { session: PortalSession; route: Route }) {
+  const [code, setCode] = useState(route.query.get('user_code') ?? '');
+  const [done, setDone] = useState<{ account: ServiceAccount; granted: boolean } | null>(null);
+  const action = useAction();
+  const decide = (granted: boolean) => async (e?: FormEvent) => {
+    e?.preventDefault();
+    await action.run(async () => {
+      const account = await api<ServiceAccount>('POST', `/cloudapi/1.0.0/deviceLookup/${granted ? 'grant' : 'deny'}`, { body: { userCode: code.trim() } });
+      setDone({ account, granted });
+    });
+  };
+  if (done) {
+    return (
+      <section className="card" aria-labelledby="device-title">
+        <h1 id="device-title">{done.granted ? 'Device approved' : 'Device denied'}</h1>
+        <p role="status">
+          {done.granted
+            ? <>Service account <strong>{done.account.name}</strong> ({done.account.role.name}, {done.account.org.name}) may now sign in.</>
+            : <>Service account <strong>{done.account.name}</strong> was not approved.</>}
+        </p>
+        <p><a href="#/admin/serviceAccounts">Back to service accounts</a></p>
+      </section>
+    );
+  }
+  return (
+    <section className="card" aria-labelledby="device-title">
+      <h1 id="device-title">Approve a device</h1>
+      <p>Enter the code that the service account's device shows. Approve only a code you expect.</p>
+      <form onSubmit={decide(true)}>
+        <Field label="User code">
+          {(id) => <input id={id} value={code} onChange={(e) => setCode(e.target.value)} required autoFocus autoComplete="off" placeholder="XXXX-XXXX" />}
+        </Field>
+        <ErrorMessage error={action.error} />
+        <div className="actions">
+          <button type="button" onClick={() => { void decide(false)(); }} disabled={action.busy || code.trim() === ''}>Deny</button>
+          <button type="submit" className="primary" disabled={action.busy}>Approve</button>
+        </div>
+      </form>
+    </section>
+  );
+}
