@@ -62,6 +62,9 @@ describe('portal service accounts and device page', () => {
     await page.goto(complete);
     await page.getByRole('heading', { name: 'Approve a device' }).waitFor();
     expect(await page.getByLabel('User code').inputValue()).toBe(userCode);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // Which account asks, before anything is approved (RFC 8628 §5.4).
+    await page.getByText(/asks to sign in as service account robot with role vApp User in gamma/).waitFor();
     await screenshot(page, 'device-page');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('status').filter({ hasText: 'robot' }).waitFor();
@@ -92,7 +95,7 @@ describe('portal service accounts and device page', () => {
     await page.goto(`${srv.url}/tenant/gamma/device`);
     await page.getByRole('heading', { name: 'Approve a device' }).waitFor();
     await page.getByLabel('User code').fill('BCDF-GHJK');
-    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('The user code is unknown, expired or already used.').waitFor();
   });
 });
