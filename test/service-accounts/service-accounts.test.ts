@@ -190,4 +190,26 @@ describe.each(engines)('service accounts on %s', (engine) => {
     expect(rows).not.toContain(refreshToken);
     expect(rows).not.toContain(refreshToken.slice(5));
   });
+
+  it('ends one service-account session on logout, and offers revocation and description by presentation (for RFC 7009 / 7662)', async () => {
+    const { clientId, refreshToken, accessToken } = await active(await loginAdmin(t.url));
+    const sa = t.server.services.serviceAccounts;
+    expect(await sa.describePresentedToken(refreshToken)).toMatchObject({ active: true, serviceAccountId: clientId, orgName: 'acme', tokenType: 'refresh_token' });
+    expect(await sa.describePresentedToken('odsa_not-a-token')).toBeNull();
+    expect((await request(t.url, 'DELETE', '/cloudapi/1.0.0/sessions/current', { headers: { ...bearer(accessToken), ...JSON37 } })).status).toBe(204);
+    expect((await request(t.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: { ...bearer(accessToken), ...JSON37 } })).status).toBe(401);
+    // The refresh token still works after a logout; revoked by presentation, it does not.
+    const next = await refresh(refreshToken);
+    expect(next.status, next.text).toBe(200);
+    const { refresh_token: live, access_token: liveAccess } = next.json();
+    expect(await sa.revokeByPresentedRefreshToken(refreshToken, '203.0.113.9')).toBe(false);
+    expect(await sa.revokeByPresentedRefreshToken(live, '203.0.113.9')).toBe(true);
+    expect(oauthError(await refresh(live))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect((await request(t.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: { ...bearer(liveAccess), ...JSON37 } })).status).toBe(401);
+    expect(await sa.describePresentedToken(live)).toMatchObject({ active: false });
+    const events = await t.server.services.db.selectFrom('audit_events').select(['event_type', 'additional_properties']).where('entity_id', '=', clientId)
+      .where('event_type', '=', 'com/vmware/cloud/event/serviceAccount/token_revoke').execute();
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0]!.additional_properties)).toMatchObject({ 'currentContext.user.clientIpAddress': '203.0.113.9', 'token.revokedBy': 'presentation' });
+  });
 });
