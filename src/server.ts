@@ -16,6 +16,7 @@ import { LoginService } from './identity/login-service.ts';
 import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter.ts';
 import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
 import { ApiTokenService } from './tokens/api-token-service.ts';
+import { ServiceAccountPrincipals, ServiceAccounts } from './service-accounts/index.ts';
 import { bootstrap } from './tenancy/bootstrap.ts';
 import { SYSTEM_ORG_NAME } from './rbac/rights-catalog.ts';
 import { createHttpApp } from './api/http/create-http-app.ts';
@@ -146,7 +147,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     // Nothing announces a `keys` command run against the embedded database: look every 2 s.
     ...(database.caps.sharedByCells ? {} : { pollEveryMs: SIGNING_KEYS_POLL_MS }),
   });
-  const sessions = new SessionService({ db: database.db, clock, keys, siteId });
+  const sessions = new SessionService({ db: database.db, clock, keys, siteId, serviceAccounts: new ServiceAccountPrincipals(database.db) });
   // Failed-credential counters must be shared when several cells share the database (issue 6).
   const newLimiter = (): FailureLimiter => (database.caps.sharedByCells
     ? new SharedFailureRateLimiter({ db: database.db, limitPerWindow: config.rateLimitPerMinute, onSweepError: (err) => logger.warn({ err }, 'rate-limit clean-up failed') })
@@ -164,6 +165,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME,
       onBackgroundError: (err) => logger.warn({ err }, 'an audit event of a refused token exchange could not be written'),
     }),
+    serviceAccounts: new ServiceAccounts({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
   };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);

@@ -21,6 +21,8 @@ import { groupsRoutes } from './cloudapi/groups-routes.ts';
 import { mfaRoutes } from './cloudapi/mfa-routes.ts';
 import { adminUserRoutes } from './legacy-xml/admin-user-routes.ts';
 import { adminOrgRoutes } from './legacy-xml/admin-org-routes.ts';
+import { serviceAccountsRoutes } from './cloudapi/service-accounts-routes.ts';
+import { deviceAuthorizationRoutes } from './oauth/device-authorization-routes.ts';
 
 /** Every API route. Adding a route module is one import plus one entry here. */
 export const allRoutes: readonly RouteSpec[] = [
@@ -46,4 +48,6 @@ export const allRoutes: readonly RouteSpec[] = [
   ...mfaRoutes,
   ...adminUserRoutes,
   ...adminOrgRoutes,
+  ...serviceAccountsRoutes,
+  ...deviceAuthorizationRoutes,
 ];

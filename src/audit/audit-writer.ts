@@ -14,6 +14,8 @@ export interface AuditActor {
   apiTokenId: string | null;
   sessionId?: string | null;
   clientIp?: string | null;
+  /** Set when the actor is a service account (issue 16): `userId`/`userName` then name the account. */
+  serviceAccountId?: string | null;
 }
 
 /** The actor of a request's principal (a token-derived session carries its API token's id, seed 001). */
@@ -21,6 +23,7 @@ export function auditActorOf(p: Principal, clientIp: string): AuditActor {
   return {
     userId: p.userId, userName: p.username, orgId: p.orgId, orgName: p.orgName,
     apiTokenId: p.apiTokenId, sessionId: p.sessionId, clientIp,
+    ...(p.serviceAccountId ? { serviceAccountId: p.serviceAccountId } : {}),
   };
 }
 
@@ -64,6 +67,7 @@ export function auditEventRow(input: AuditEventInput): Insertable<Database['audi
   if (input.actor.apiTokenId) props['currentContext.refreshTokenId'] = input.actor.apiTokenId;
   if (input.actor.sessionId) props['user.session.id'] = input.actor.sessionId;
   if (input.actor.clientIp) props['currentContext.user.clientIpAddress'] = input.actor.clientIp;
+  if (input.actor.serviceAccountId) props['currentContext.serviceAccountId'] = input.actor.serviceAccountId;
   return {
     id: newTimeOrderedId(input.at.getTime()),
     org_id: input.actor.orgId,

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { fromAccessToken, fromApiToken, type OpenDirectorClient } from '../client/index.ts';
+import { fromAccessToken, fromApiToken, fromServiceAccount, type OpenDirectorClient } from '../client/index.ts';
 import { readCliEnvironment, type CliEnvironment } from './cli-config.ts';
 import { CliError, describeError, EXIT, type ErrorContext } from './exit-codes.ts';
 import { processOutput, type Output } from './output.ts';
 import { ProfileStore, type Profile } from './profile-store.ts';
 import { withProgress } from './progress.ts';
-import { readTokenFile } from './token-file.ts';
+import { isServiceAccountTokenFile, readTokenFile } from './token-file.ts';
 
 /** `--url`, `--org`, `--token-file`: where to connect and with which API token. */
 export interface ConnectionFlags {
@@ -107,6 +107,13 @@ export class CliContext {
   /** An SDK client for the resolved server, org and credential (exchanging an API token first). */
   async client(flags: ConnectionFlags, need: 'any' | 'api-token' | 'session' = 'any'): Promise<{ client: OpenDirectorClient; credential: Credential }> {
     const { url, org } = this.target(flags);
+    // A service account's token file (issue 16): each use rotates the token and rewrites the file.
+    if (flags.tokenFile && need !== 'session' && isServiceAccountTokenFile(flags.tokenFile)) {
+      this.errorContext.credential = 'api-token';
+      const file = flags.tokenFile;
+      const client = await withProgress('Refreshing the service account token', () => fromServiceAccount({ url, org, file, updatedBy: 'opendirector-cli' }));
+      return { client, credential: { kind: 'api-token', secret: '', source: 'token-file' } };
+    }
     const credential = this.credential(flags, need);
     const client = credential.kind === 'api-token'
       ? await withProgress('Exchanging the API token', () => fromApiToken({ url, org, apiToken: credential.secret }))

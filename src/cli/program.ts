@@ -3,6 +3,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { registerSessionCommands } from './session-commands.ts';
 import { registerTokenCommands } from './token-commands.ts';
 import { registerApiCommand } from './api-command.ts';
+import { registerServiceAccountCommands } from './service-account-commands.ts';
 import { CLI_VERSION } from './version.ts';
 
 /** The `opendirector` command tree (without `keys`, which main.ts adds when needed). */
@@ -31,5 +32,6 @@ Examples:
   registerSessionCommands(program);
   registerTokenCommands(program);
   registerApiCommand(program);
+  registerServiceAccountCommands(program);
   return program;
 }

@@ -6,8 +6,12 @@ import { formatFields, formatJson } from './output.ts';
 import { withProgress } from './progress.ts';
 import { promptLine, promptSecret, StdinLines } from './prompt.ts';
 import { readTokenFile } from './token-file.ts';
+import { serviceAccountLogin } from './service-account-commands.ts';
 
 interface LoginFlags extends ConnectionFlags {
+  serviceAccount?: string;
+  save?: string;
+  force?: boolean;
   user?: string;
   passwordStdin?: boolean;
   totp?: string;
@@ -67,14 +71,22 @@ export function registerSessionCommands(program: Command): void {
     .option('--password-stdin', 'read the password from the first line of stdin (the TOTP code, if asked, from the second)')
     .option('--totp <code>', 'current TOTP code, for users with a second factor')
     .option('--token-file <file>', 'save an API token (token file or bare token) instead of signing in with a password')
+    .option('--service-account <clientId>', 'activate a service account with the device flow (prints a user code for an administrator)')
+    .option('--save <file>', 'with --service-account: the token file to write (Go SDK format, mode 0600)')
+    .option('--force', 'with --save: replace the file if it exists')
     .addHelpText('after', `
 Examples:
   opendirector login --url https://vcd.example.net --org acme --user alice
   printf '%s\\n' "$PASSWORD" | opendirector login --url https://vcd.example.net --org System --user administrator --password-stdin
-  opendirector login --url https://vcd.example.net --org acme --token-file ~/.config/acme-token.json --profile ci`)
+  opendirector login --url https://vcd.example.net --org acme --token-file ~/.config/acme-token.json --profile ci
+  opendirector login --url https://vcd.example.net --org acme --service-account <client id> --save ci-robot.json`)
     .action(run(async (ctx, flags: LoginFlags) => {
       const { url, org } = ctx.target(flags);
       const profile = ctx.profile();
+      if (flags.serviceAccount) {
+        if (!flags.save) throw new CliError('--service-account needs --save FILE: the token file that automation will use', EXIT.usage);
+        return serviceAccountLogin(ctx, url, org, flags.serviceAccount, flags.save, flags.force === true);
+      }
       if (flags.tokenFile) {
         const apiToken = readTokenFile(flags.tokenFile);
         ctx.errorContext.credential = 'api-token';

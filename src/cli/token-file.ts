@@ -62,3 +62,13 @@ export function readTokenFile(file: string): string {
   if (trimmed === '' || /\s/.test(trimmed)) throw new CliError(`Token file ${file} holds no API token`, EXIT.usage);
   return trimmed;
 }
+
+/** True when `file` is a service account's token file (`token_type: "Service Account"`, issue 16). */
+export function isServiceAccountTokenFile(file: string): boolean {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { token_type?: unknown };
+    return parsed.token_type === 'Service Account';
+  } catch {
+    return false;
+  }
+}

@@ -7,6 +7,7 @@ import { SessionsApi } from './sessions.ts';
 import { OrgsApi, RightsBundlesApi, RolesApi, UsersApi } from './directory.ts';
 import { AuditTrailApi } from './audit.ts';
 import { VmsApi } from './vms.ts';
+import { ServiceAccountsApi } from './service-accounts.ts';
 
 /**
  * API version the SDK speaks. 37.0 is what the Go SDK and Terraform send (spec §1.3), so the
@@ -58,6 +59,7 @@ export class OpenDirectorClient {
   readonly rightsBundles: RightsBundlesApi;
   readonly auditTrail: AuditTrailApi;
   readonly vms: VmsApi;
+  readonly serviceAccounts: ServiceAccountsApi;
 
   private readonly contextHeaders: Record<string, string>;
 
@@ -76,6 +78,7 @@ export class OpenDirectorClient {
     this.rightsBundles = new RightsBundlesApi(this);
     this.auditTrail = new AuditTrailApi(this);
     this.vms = new VmsApi(this);
+    this.serviceAccounts = new ServiceAccountsApi(this);
   }
 
   /** The server origin the client talks to. */

@@ -13,10 +13,13 @@ import { DEFAULT_API_VERSION, OpenDirectorClient, type ConnectionOptions } from 
 import { HttpTransport } from './http.ts';
 import { unexpectedAnswer } from './errors.ts';
 import { isSystemOrg, refreshTokenGrant } from './oauth.ts';
+import { serviceAccountRefreshGrant } from './service-accounts.ts';
+import { readServiceAccountTokenFile, serviceAccountTokenFileFor, writeServiceAccountTokenFile } from './service-account-file.ts';
 
 export { OpenDirectorClient, DEFAULT_API_VERSION, type ConnectionOptions } from './client.ts';
 export { OpenDirectorError, OAuthError, OpenDirectorConnectionError, UnexpectedAnswerError, isTlsErrorCode } from './errors.ts';
 export { ApiTokenAccessTokens, FixedAccessToken, type AccessTokenSource, type NowFn } from './auth.ts';
+export { HttpTransport } from './http.ts';
 export { normalizeBaseUrl, type ApiResponse, type FetchLike, type SendOptions, type QueryParams } from './http.ts';
 export { parseLinkHeader, collect, type ListQuery, type Page, type LinkHeaderEntry } from './paging.ts';
 export { escapeFiqlValue, fiqlEquals, fiqlCompare, fiqlAnd, fiqlOr } from './filter.ts';
@@ -27,6 +30,11 @@ export type { SessionsApi } from './sessions.ts';
 export type { OrgsApi, UsersApi, RolesApi, RightsBundlesApi } from './directory.ts';
 export type { AuditTrailApi, AuditQuery } from './audit.ts';
 export type { VmsApi, VmRecord, VmQueryPage, VmTask } from './vms.ts';
+export {
+  ServiceAccountsApi, requestDeviceAuthorization, pollDeviceToken, serviceAccountRefreshGrant,
+  type NewServiceAccount, type ServiceAccountChanges, type PollOptions, type RotatingTokenResponse,
+} from './service-accounts.ts';
+export { readServiceAccountTokenFile, writeServiceAccountTokenFile, serviceAccountTokenFileFor } from './service-account-file.ts';
 export type * from '../api/cloudapi/wire.ts';
 
 /** Options of `fromApiToken`. */
@@ -114,4 +122,42 @@ export async function login(opts: LoginOptions): Promise<OpenDirectorClient> {
   const accessToken = res.headers.get('x-vmware-vcloud-access-token');
   if (!accessToken) throw unexpectedAnswer(res, 'POST', 'no X-VMWARE-VCLOUD-ACCESS-TOKEN header');
   return new OpenDirectorClient(opts, new FixedAccessToken(accessToken));
+}
+
+/** Options of `fromServiceAccount`. */
+export interface FromServiceAccountOptions extends ConnectionOptions {
+  /** The Go SDK's service-account token file (`{"token_type":"Service Account","refresh_token":…}`). */
+  file: string;
+  /** `updated_by` written into the file (default: `opendirector-sdk`). */
+  updatedBy?: string;
+  now?: NowFn;
+  renewAtFraction?: number;
+}
+
+/**
+ * A client authenticated as a service account from its token file (spec §5.7 step 6). Each
+ * refresh rotates the refresh token: the new one is written to the file (atomically, mode 0600)
+ * **before** the access token is used, so a crash never leaves the file holding a dead token.
+ * Renewals are single-flight: concurrent requests never present one refresh token twice (which
+ * the server would treat as a replay and answer by revoking the chain, RFC 9700 §4.14.2).
+ *
+ * @example
+ *   const od = await fromServiceAccount({ url: 'https://vcd.example.net', org: 'acme', file: 'sa-token.json' });
+ *   for await (const vm of od.vms.iterateQuery()) console.log(vm.name);
+ */
+export async function fromServiceAccount(opts: FromServiceAccountOptions): Promise<OpenDirectorClient> {
+  const http = new HttpTransport(opts);
+  let refreshToken = (await readServiceAccountTokenFile(opts.file)).refresh_token;
+  const tokens = new ApiTokenAccessTokens({
+    exchange: async () => {
+      const answer = await serviceAccountRefreshGrant(http, opts.org, refreshToken);
+      await writeServiceAccountTokenFile(opts.file, serviceAccountTokenFileFor(answer.refresh_token, opts.updatedBy ?? 'opendirector-sdk'));
+      refreshToken = answer.refresh_token;
+      return answer;
+    },
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.renewAtFraction !== undefined ? { renewAtFraction: opts.renewAtFraction } : {}),
+  });
+  await tokens.getAccessToken();
+  return new OpenDirectorClient(opts, tokens);
 }

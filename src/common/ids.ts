@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 /** URN types used on the wire (spec §1.2). */
 export type UrnType =
   | 'org' | 'user' | 'group' | 'role' | 'globalRole' | 'rightsBundle' | 'right' | 'rightsCategory'
-  | 'token' | 'session' | 'audit' | 'site' | 'task' | 'vdc' | 'vapp' | 'vm';
+  | 'token' | 'session' | 'audit' | 'site' | 'task' | 'vdc' | 'vapp' | 'vm' | 'serviceAccount';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -33,6 +33,12 @@ export const errorCatalog = {
   // RFC 6750 §3.1 on the introspection endpoint (RFC 7662 §2.1), whose caller is a bearer token.
   INVALID_BEARER_TOKEN: { status: 401, minor: 'UNAUTHORIZED', oauth: 'invalid_token', message: 'Send Authorization: Bearer with a valid access token.' },
   INSUFFICIENT_SCOPE: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'insufficient_scope', message: 'The access token does not hold the right this endpoint needs.' },
+  // Device authorization grant (RFC 8628 §3.5) and its client (spec §4.6, §5.7).
+  INVALID_CLIENT: { status: 400, minor: 'invalid_client', oauth: 'invalid_client', message: 'The client is unknown.' },
+  AUTHORIZATION_PENDING: { status: 400, minor: 'authorization_pending', oauth: 'authorization_pending', message: 'The authorization request is still pending: an administrator must enter the user code.' },
+  SLOW_DOWN: { status: 400, minor: 'slow_down', oauth: 'slow_down', message: 'Polling too fast: wait the interval, which has been increased by 5 seconds.' },
+  EXPIRED_TOKEN: { status: 400, minor: 'expired_token', oauth: 'expired_token', message: 'The device code has expired: start the device authorization again.' },
+  DEVICE_ACCESS_DENIED: { status: 400, minor: 'access_denied', oauth: 'access_denied', message: 'An administrator denied the authorization request.' },
   UNSUPPORTED_GRANT_TYPE: { status: 400, minor: 'unsupported_grant_type', oauth: 'unsupported_grant_type', message: 'The grant type is not supported.' },
 } as const satisfies Record<string, { status: number; minor: string; oauth: string; message: string }>;
 

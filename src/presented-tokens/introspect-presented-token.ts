@@ -30,7 +30,7 @@ export async function introspectPresentedToken(
       active: true,
       token_type: t.tokenType,
       // `sub` is machine-readable and unique across orgs (a user name is unique only in its org).
-      sub: toUrn('user', t.userId),
+      sub: t.subjectUrn ?? toUrn('user', t.userId),
       username: t.username,
       org: t.orgName,
       org_id: toUrn('org', t.orgId),

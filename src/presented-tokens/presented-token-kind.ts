@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../common/clock.ts';
 import type { SessionService } from '../sessions/session-service.ts';
+import type { ServiceAccounts } from '../service-accounts/index.ts';
 import type { Database } from '../storage/database.ts';
 
 /** What revocation and introspection need from the rest of the server. */
@@ -8,6 +9,8 @@ export interface PresentedTokenDeps {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   readonly sessions: SessionService;
+  /** A service account's rotating refresh token is one more kind (issue 16). */
+  readonly serviceAccounts: Pick<ServiceAccounts, 'describePresentedToken' | 'revokeByPresentedRefreshToken'>;
   readonly systemOrgName: string;
 }
 
@@ -19,6 +22,8 @@ export interface ActiveTokenFacts {
   readonly orgName: string;
   readonly userId: string;
   readonly username: string;
+  /** RFC 7662 `sub` when the subject is not a user (a service account); else the user's URN. */
+  readonly subjectUrn?: string;
   /** The OAuth client the token was issued to: an API token's id (its `client_id` at register). */
   readonly clientId: string | null;
   readonly issuedAtSeconds: number | null;

@@ -30,6 +30,10 @@ export const RIGHTS = {
   catalogView: 'Catalog: View Private and Shared Catalogs',
   catalogAddVapp: 'Catalog: Add vApp from My Cloud',
   mfaManage: 'Multi-Factor Authentication: Manage',
+  // Service accounts (spec §5.6): VCD's API names are unconfirmed; the UI labels are the descriptions.
+  serviceAccountsView: 'Service Accounts: View',
+  serviceAccountsManage: 'Service Accounts: Manage',
+  serviceAccountsViewLimited: 'Service Accounts: View Limited',
 } as const;
 
 export type RightName = (typeof RIGHTS)[keyof typeof RIGHTS];
@@ -82,11 +86,20 @@ export const RIGHT_DEFINITIONS: readonly RightDefinition[] = [
   r(RIGHTS.catalogView, 'Catalog', 'VIEW', 'View private and shared catalogs'),
   r(RIGHTS.catalogAddVapp, 'Catalog', 'MODIFY', 'Add a vApp from My Cloud to a catalog'),
   r(RIGHTS.mfaManage, 'User and Group', 'MODIFY', "Reset other users' second factor"),
+  r(RIGHTS.serviceAccountsView, 'Service Accounts', 'VIEW', 'View Service Accounts'),
+  r(RIGHTS.serviceAccountsManage, 'Service Accounts', 'MODIFY', 'Manage Service Accounts'),
+  r(RIGHTS.serviceAccountsViewLimited, 'Service Accounts', 'VIEW', 'Limited Service Accounts View'),
 ];
 
 const TENANT_RIGHTS = RIGHT_DEFINITIONS.filter((d) => !d.providerOnly).map((d) => d.name);
-// Introspection is off for tenants by default too: a provider publishes it with the token rights.
-const TOKEN_RIGHTS: RightName[] = [RIGHTS.apiTokensManage, RIGHTS.apiTokensManageAll, RIGHTS.tokenIntrospect];
+/**
+ * Rights of the credential features a tenant gets only once the provider publishes a bundle
+ * holding them (seed 000): API tokens, introspection and service accounts likewise (issue 16).
+ */
+const TOKEN_RIGHTS: RightName[] = [
+  RIGHTS.apiTokensManage, RIGHTS.apiTokensManageAll, RIGHTS.tokenIntrospect,
+  RIGHTS.serviceAccountsView, RIGHTS.serviceAccountsManage, RIGHTS.serviceAccountsViewLimited,
+];
 
 /**
  * Predefined global roles, published to all tenants (spec §7.5). Tenant roles carry the token

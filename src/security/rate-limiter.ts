@@ -36,6 +36,28 @@ export async function countFailure(limiter: FailureLimiter, keys: readonly strin
   await (await limiter.reserve(keys)).fail();
 }
 
+/**
+ * Runs `attempt` in a place reserved under the limit (issue 15): the place is confirmed as a
+ * failure when `attempt` throws an error `isFailure` accepts (or `isFailedResult` accepts its
+ * result), and given back otherwise. For the endpoints whose attempts are cheap but must still be
+ * bounded in flight (device authorization, the device-code grant, revocation by presentation).
+ */
+export async function withReservedAttempt<T>(
+  limiter: FailureLimiter, keys: readonly string[], attempt: () => Promise<T>,
+  isFailure: (err: unknown) => boolean, isFailedResult: (result: T) => boolean = () => false,
+): Promise<T> {
+  const reservation = await limiter.reserve(keys);
+  let result: T;
+  try {
+    result = await attempt();
+  } catch (err) {
+    await (isFailure(err) ? reservation.fail() : reservation.release());
+    throw err;
+  }
+  await (isFailedResult(result) ? reservation.fail() : reservation.release());
+  return result;
+}
+
 /** The 429 for `key`, which stays limited until `resetAtMs`. */
 export function rateLimitedError(key: string, resetAtMs: number, nowMs: number): AppError {
   const retryAfter = Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000));

@@ -11,6 +11,11 @@ export interface Principal {
   readonly isProvider: boolean;
   /** Set when the session was minted from an API token (a token-derived session, spec §8). */
   readonly apiTokenId: string | null;
+  /**
+   * Set when the caller is a service account (issue 16): then `userId`/`username` name the
+   * account and `apiTokenId` carries its id too, so every token-session rule (spec §8) applies.
+   */
+  readonly serviceAccountId?: string | null;
   /** Effective rights after the token-session restrictions. */
   readonly rights: ReadonlySet<string>;
   readonly roles: readonly EntityRef[];

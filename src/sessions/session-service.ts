@@ -35,6 +35,13 @@ interface VerifiedClaims {
   jti: string; exp: number; iat: number; kid: string;
   /** Set for token-derived sessions: the API token and the owner's session epoch at issue. */
   tokenSession: { rti: string; sep: number } | null;
+  /** Set for service-account sessions (issue 16): the account and its epoch at issue. */
+  serviceAccount: { sai: string; sep: number } | null;
+}
+
+/** Resolves a service account's session (src/service-accounts), injected to keep domains apart. */
+export interface ServiceAccountSessionResolver {
+  principalFor(claims: { jti: string; exp: number; serviceAccountId: string; sessionEpoch: number }): Promise<Principal | null>;
 }
 
 /** The token-derived session's lookup (API token, owner, org, RBAC version, ended?). */
@@ -88,7 +95,7 @@ export class SessionService {
   private readonly tokenSession: (apiTokenId: string, sessionId: string) => Promise<TokenSessionLookupRow[]>;
 
   constructor(
-    private readonly deps: { db: Kysely<Database>; clock: Clock; keys: SigningKeyRing; siteId: string },
+    private readonly deps: { db: Kysely<Database>; clock: Clock; keys: SigningKeyRing; siteId: string; serviceAccounts?: ServiceAccountSessionResolver },
   ) {
     this.writer = new GroupCommitWriter(deps.db);
     this.sessionById = preparedQuery(deps.db, 1, (id) => this.lookupQuery().where('s.id', '=', id));
@@ -151,6 +158,25 @@ export class SessionService {
   }
 
   /**
+   * Signs an access token for a service account's session (issue 16): no row, like
+   * mintApiTokenSession; it names the account (`sai`) and the account's epoch (`sep`), checked
+   * on every request, so revoking the account or a refresh-token replay ends it at once.
+   */
+  mintServiceAccountSession(params: { name: string; orgId: string; serviceAccountId: string; sessionEpoch: number; ttlSeconds: number }): IssuedTokenSession {
+    const now = this.deps.clock.now();
+    const sessionId = newTimeOrderedId(now.getTime());
+    const expiresAt = new Date(now.getTime() + params.ttlSeconds * 1000);
+    const accessToken = signAccessToken(
+      {
+        sub: params.name, iss: `${params.orgId}@${this.deps.siteId}`, jti: sessionId, iat: Math.floor(now.getTime() / 1000),
+        exp: Math.floor(expiresAt.getTime() / 1000), version: 'vcloud_1.0', sai: params.serviceAccountId, sep: params.sessionEpoch,
+      },
+      this.deps.keys.signingKey(),
+    );
+    return { sessionId, accessToken, expiresAt };
+  }
+
+  /**
    * The refresh_token grant's session: signed as above, and its `api_token.refreshed` audit event
    * group-committed with the events of concurrent exchanges (one transaction and one fsync for
    * all of them). Resolves only after that commit, so the event is durable before the access
@@ -193,18 +219,25 @@ export class SessionService {
     // A token-derived session names its API token and epoch; both or neither (a token with one
     // of them is not one we signed, whatever its signature says).
     const tokenSession = typeof claims.rti === 'string' && Number.isSafeInteger(claims.sep) ? { rti: claims.rti, sep: claims.sep! } : null;
-    if ((claims.rti !== undefined || claims.sep !== undefined) && !tokenSession) return null;
+    const serviceAccount = typeof claims.sai === 'string' && claims.rti === undefined && Number.isSafeInteger(claims.sep) ? { sai: claims.sai, sep: claims.sep! } : null;
+    if ((claims.rti !== undefined || claims.sep !== undefined || claims.sai !== undefined) && !tokenSession && !serviceAccount) return null;
+    if (tokenSession && claims.sai !== undefined) return null;
     if (this.verifiedTokens.size >= VERIFIED_TOKENS_MAX) {
       // Oldest first (Map keeps insertion order); bounded work per insert.
       const oldest = this.verifiedTokens.keys().next();
       if (!oldest.done) this.verifiedTokens.delete(oldest.value);
     }
-    const verified: VerifiedClaims = { jti: claims.jti, exp: claims.exp, iat: claims.iat, kid, tokenSession };
+    const verified: VerifiedClaims = { jti: claims.jti, exp: claims.exp, iat: claims.iat, kid, tokenSession, serviceAccount };
     this.verifiedTokens.set(token, verified);
     return verified;
   }
 
   private principalFor(claims: VerifiedClaims): Promise<Principal | null> {
+    if (claims.serviceAccount) {
+      const resolver = this.deps.serviceAccounts;
+      if (!resolver) return Promise.resolve(null);
+      return resolver.principalFor({ jti: claims.jti, exp: claims.exp, serviceAccountId: claims.serviceAccount.sai, sessionEpoch: claims.serviceAccount.sep });
+    }
     return claims.tokenSession ? this.principalForTokenSession(claims, claims.tokenSession) : this.principalForSession({ id: claims.jti });
   }
 

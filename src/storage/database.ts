@@ -98,6 +98,40 @@ export interface Database {
     revoked_at: string | null;
     revoked_by: string | null;
   };
+  /** Service accounts (issue 16, spec §5.6): codes and tokens only as SHA-256 hashes. */
+  service_accounts: {
+    id: string;
+    org_id: string;
+    name: string;
+    software_id: string;
+    software_version: string | null;
+    client_uri: string | null;
+    role_id: string;
+    /** CREATED, REQUESTED, GRANTED or ACTIVE (spec §5.6). */
+    status: string;
+    /** Bumped when every access token of the account must die (revoke, refresh-token replay). */
+    session_epoch: Generated<number>;
+    created_at: string;
+    device_code_hash: string | null;
+    user_code_hash: string | null;
+    device_expires_at: string | null;
+    device_interval_seconds: Generated<number>;
+    device_last_poll_at: string | null;
+    device_denied: Generated<number>;
+    granted_by: string | null;
+    last_used_at: string | null;
+  };
+  /** Rotating refresh tokens of service accounts, chained by family (RFC 9700 §4.14.2). */
+  service_account_refresh_tokens: {
+    id: string;
+    org_id: string;
+    service_account_id: string;
+    family_id: string;
+    token_hash: string;
+    created_at: string;
+    rotated_at: string | null;
+    revoked_at: string | null;
+  };
   audit_events: {
     seq: Generated<number>;
     id: string;
@@ -162,4 +196,5 @@ export type AuditEventRow = Selectable<Database['audit_events']>;
 export type NewAuditEventRow = Insertable<Database['audit_events']>;
 export type VmRow = Selectable<Database['vms']>;
 export type VappRow = Selectable<Database['vapps']>;
+export type ServiceAccountRow = Selectable<Database['service_accounts']>;
 export type VdcRow = Selectable<Database['vdcs']>;

@@ -20,6 +20,8 @@ export interface AccessTokenClaims {
    */
   rti?: string;
   sep?: number;
+  /** Service-account sessions only (issue 16): the account; `sep` is then the account's epoch. */
+  sai?: string;
 }
 
 export interface SigningKey {

@@ -25,6 +25,8 @@ describe('opendirector --help', () => {
   it('has every command of issue 5', () => {
     expect(commands.map(([name]) => name)).toEqual([
       'serve', 'login', 'logout', 'whoami', 'token', 'token create', 'token list', 'token revoke', 'token exchange', 'api',
+      // Issue 16: service accounts.
+      'sa', 'sa create', 'sa list', 'sa grant', 'sa deny', 'sa revoke', 'sa delete',
     ]);
   });
 

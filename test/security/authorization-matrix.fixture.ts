@@ -12,7 +12,7 @@ import { newId } from '../../src/common/ids.ts';
 import { ADMIN_PASSWORD, type TestServer } from '../support/test-server.ts';
 import { basic, bearer, request, type TestResponse } from '../support/http-client.ts';
 import { createApiToken, exchange } from '../support/flows.ts';
-import { createTenant, publishTokenRightsBundle, TENANT_PASSWORD } from '../support/tenant.ts';
+import { createTenant, publishTokenRightsBundle, publishServiceAccountRightsBundle, TENANT_PASSWORD } from '../support/tenant.ts';
 
 /** The columns of the matrix, in table order. */
 export const PRINCIPALS = ['anon', 'noRights', 'user', 'token', 'orgAdmin', 'otherAdmin', 'provider', 'providerInTenant'] as const;
@@ -91,6 +91,8 @@ export async function buildFixtures(t: TestServer): Promise<Fixtures> {
   const globex = await createTenant(db, 'globex', { gabe: 'Organization Administrator', gus: 'vApp User' });
   await publishTokenRightsBundle(db, acme.orgId);
   await publishTokenRightsBundle(db, globex.orgId);
+  await publishServiceAccountRightsBundle(db, acme.orgId);
+  await publishServiceAccountRightsBundle(db, globex.orgId);
 
   const tokens = new Map<Who, string>();
   let umaApiToken = '';

@@ -163,6 +163,17 @@ const EXPECTED: Record<string, string> = {
   'portal.session.get':                '401  401  401  401  401  401  401  401',
   'portal.session.assertion':          '401  400  400  403  400  400  400  400',
   'portal.session.delete':             '204  204  204  204  204  204  204  204',
+  'serviceAccounts.list':              '401  403  403  403  200  200  200  200',
+  'serviceAccounts.get':               '401  403  403  403  200  403  200  200',
+  'serviceAccounts.update':            '401  403  403  403  200  403  200  200',
+  'serviceAccounts.revoke':            '401  403  403  403  200  403  200  200',
+  'serviceAccounts.delete':            '401  403  403  403  204  403  204  204',
+  // 303 to the account (followed by fetch); another org's code reads as unknown (400), never 403.
+  'deviceLookup.lookup':               '401  403  403  403  200  400  200  200',
+  'deviceLookup.grant':                '401  403  403  403  200  400  200  200',
+  'deviceLookup.deny':                 '401  403  403  403  200  400  200  200',
+  'oauth.deviceAuthorizationProvider': '200  200  200  200  200  200  200  200',
+  'oauth.deviceAuthorizationTenant':   '200  200  200  200  200  200  200  200',
 };
 
 /** What one cell sends. */
@@ -270,7 +281,36 @@ const REQUESTS: Record<string, Builder> = {
   'xml.admin.users.takeOwnership': async (f) => ({ path: `/api/admin/user/${await f.fresh.user()}/action/takeOwnership` }),
   'xml.admin.org.get': (f) => ({ path: `/api/admin/org/${f.acmeId}` }),
   'portal.session.create': () => ({ path: '/portal/session', freshSession: true }),
+  // Service accounts (issue 16): each write acts on a throwaway account of acme.
+  'serviceAccounts.get': async (f) => ({ path: `${C}/serviceAccounts/${urn('serviceAccount', await freshServiceAccount(f, 'acme'))}` }),
+  'serviceAccounts.update': async (f) => ({ path: `${C}/serviceAccounts/${urn('serviceAccount', await freshServiceAccount(f, 'acme'))}`, json: { uri: 'https://changed.example' } }),
+  'serviceAccounts.revoke': async (f) => ({ path: `${C}/serviceAccounts/${urn('serviceAccount', await freshServiceAccount(f, 'acme'))}/revoke` }),
+  'serviceAccounts.delete': async (f) => ({ path: `${C}/serviceAccounts/${urn('serviceAccount', await freshServiceAccount(f, 'acme'))}` }),
+  'deviceLookup.lookup': async (f) => ({ path: `${C}/deviceLookup`, json: { userCode: await freshUserCode(f) } }),
+  'deviceLookup.grant': async (f) => ({ path: `${C}/deviceLookup/grant`, json: { userCode: await freshUserCode(f) } }),
+  'deviceLookup.deny': async (f) => ({ path: `${C}/deviceLookup/deny`, json: { userCode: await freshUserCode(f) } }),
+  // The device authorization endpoint is public (RFC 8628 §3.1): a client_id is all it takes.
+  'oauth.deviceAuthorizationTenant': async (f) => ({ path: '/oauth/tenant/acme/device_authorization', form: `client_id=${await freshServiceAccount(f, 'acme')}` }),
+  'oauth.deviceAuthorizationProvider': async (f) => ({ path: '/oauth/provider/device_authorization', form: `client_id=${await freshServiceAccount(f, 'System')}` }),
 };
+
+/** A service account registered by the provider in acme (or System), status CREATED. */
+async function freshServiceAccount(f: Fixtures, org: 'acme' | 'System'): Promise<string> {
+  const role = org === 'acme' ? 'vApp%20User' : 'System%20Administrator';
+  const res = await f.asProvider('POST', org === 'acme' ? '/oauth/tenant/acme/register' : '/oauth/provider/register', {
+    json: { client_name: f.fresh.name('sa'), software_id: '5e0b7a1c-2d3f-4a5b-8c6d-7e8f9a0b1c2d', scope: `urn:vcloud:role:${role}` },
+  });
+  return res.json<{ client_id: string }>().client_id;
+}
+
+/** The user code of a fresh acme service account waiting for an administrator (REQUESTED). */
+async function freshUserCode(f: Fixtures): Promise<string> {
+  const res = await request(f.t.url, 'POST', '/oauth/tenant/acme/device_authorization', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${await freshServiceAccount(f, 'acme')}`,
+  });
+  if (res.status !== 200) throw new Error(`device_authorization: ${res.status} ${res.text}`);
+  return res.json<{ user_code: string }>().user_code;
+}
 
 function ownPassword(who: Who): string {
   return who === 'provider' || who === 'providerInTenant' ? ADMIN_PASSWORD : TENANT_PASSWORD;

@@ -53,3 +53,16 @@ export async function publishTokenRightsBundle(db: Kysely<Database>, orgId: stri
     await bumpRbacVersion(trx);
   });
 }
+
+/** A bundle with the service-account rights (issue 16), published to one tenant, as for API tokens. */
+export async function publishServiceAccountRightsBundle(db: Kysely<Database>, orgId: string): Promise<void> {
+  const bundleId = newId();
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('rights_bundles').values({ id: bundleId, name: `Service accounts ${bundleId.slice(0, 8)}`, description: 'Service account rights', bundle_key: 'x', read_only: 0, publish_all: 0 }).execute();
+    for (const r of [RIGHTS.serviceAccountsView, RIGHTS.serviceAccountsManage, RIGHTS.serviceAccountsViewLimited]) {
+      await trx.insertInto('rights_bundle_rights').values({ rights_bundle_id: bundleId, right_id: rightId(r) }).execute();
+    }
+    await trx.insertInto('rights_bundle_tenants').values({ rights_bundle_id: bundleId, org_id: orgId }).execute();
+    await bumpRbacVersion(trx);
+  });
+}

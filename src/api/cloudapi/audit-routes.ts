@@ -33,18 +33,21 @@ const AUDIT_FIELDS: FiqlFieldMap = {
  * Anything else (a signing key's `kid`) has no URN form and is shown as stored.
  */
 const URN_ENTITY_TYPES: ReadonlySet<string> = new Set<UrnType>([
-  'org', 'user', 'group', 'role', 'globalRole', 'rightsBundle', 'token', 'session', 'vdc', 'vapp', 'vm',
+  'org', 'user', 'group', 'role', 'globalRole', 'rightsBundle', 'token', 'session', 'vdc', 'vapp', 'vm', 'serviceAccount',
 ]);
 
 /** AuditTrailEvent (spec §10.2). */
 export function auditEventWire(e: AuditEventRow) {
   const entityType = e.entity_type !== null && URN_ENTITY_TYPES.has(e.entity_type) ? e.entity_type as UrnType : null;
+  const additionalProperties = JSON.parse(e.additional_properties) as Record<string, string>;
+  // A service account acting (issue 16) is named as itself, not as a user.
+  const actorType: UrnType = e.user_id !== null && additionalProperties['currentContext.serviceAccountId'] === e.user_id ? 'serviceAccount' : 'user';
   return {
     eventId: toUrn('audit', e.id),
     description: e.description,
     operatingOrg: { name: e.org_name, id: toUrn('org', e.org_id) },
-    user: e.user_id ? { name: e.user_name ?? '', id: toUrn('user', e.user_id) } : null,
-    actor: e.user_id ? { name: e.user_name ?? '', id: toUrn('user', e.user_id) } : null,
+    user: e.user_id ? { name: e.user_name ?? '', id: toUrn(actorType, e.user_id) } : null,
+    actor: e.user_id ? { name: e.user_name ?? '', id: toUrn(actorType, e.user_id) } : null,
     eventEntity: e.entity_id ? { name: e.entity_name ?? '', id: entityType ? toUrn(entityType, e.entity_id) : e.entity_id } : null,
     taskId: null,
     taskCellId: null,
@@ -54,7 +57,7 @@ export function auditEventWire(e: AuditEventRow) {
     eventStatus: e.event_status,
     timestamp: e.timestamp,
     external: false,
-    additionalProperties: JSON.parse(e.additional_properties) as Record<string, string>,
+    additionalProperties,
   };
 }
 

@@ -223,3 +223,37 @@ export interface Vm {
   owner: EntityRef | null;
   createdAt: string;
 }
+
+/** ServiceAccount (spec §5.6, issue 16). Under the limited view the last four read null. */
+export interface ServiceAccount {
+  /** `urn:vcloud:serviceAccount:<uuid>`; the UUID is the OAuth `client_id`. */
+  id: string;
+  name: string;
+  softwareId: string | null;
+  softwareVersion: string | null;
+  role: EntityRef;
+  uri: string | null;
+  org: EntityRef;
+  status: 'CREATED' | 'REQUESTED' | 'GRANTED' | 'ACTIVE' | null;
+}
+
+/** RFC 8628 §3.2 device authorization response (`POST /oauth/…/device_authorization`). */
+export interface DeviceAuthorization {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete?: string;
+  expires_in: number;
+  interval: number;
+}
+
+/**
+ * The Go SDK's service-account token file (spec §5.7 step 6; Terraform's
+ * `service_account_token_file`), rewritten after every rotation, mode 0600.
+ */
+export interface ServiceAccountTokenFile {
+  token_type: 'Service Account';
+  refresh_token: string;
+  updated_by: string;
+  updated_on: string;
+}

@@ -9,6 +9,7 @@ import type { LoginService } from '../../identity/login-service.ts';
 import type { FailureLimiter } from '../../security/rate-limiter.ts';
 import type { ApiTokenService } from '../../tokens/api-token-service.ts';
 import type { SigningKeyRing } from '../../tokens/signing-keys.ts';
+import type { ServiceAccounts } from '../../service-accounts/index.ts';
 
 /** What the composition root (server.ts) hands to every route. */
 export interface Services {
@@ -27,4 +28,6 @@ export interface Services {
   /** Failed-credential limiter for the OAuth token endpoint. */
   readonly tokenLimiter: FailureLimiter;
   readonly apiTokens: ApiTokenService;
+  /** Service accounts (issue 16). */
+  readonly serviceAccounts: ServiceAccounts;
 }

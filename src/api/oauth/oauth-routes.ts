@@ -2,7 +2,7 @@ import { AppError } from '../../errors/app-error.ts';
 import { grantHandlers, readTokenParams, requireParam } from '../../oauth/index.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import type { OAuthOrgRef } from '../../tokens/api-token-service.ts';
-import { authed, defineRoutes, type RequestContext, type RouteSpec } from '../http/route.ts';
+import { authed, defineRoutes, type AuthedContext, type RequestContext, type RouteSpec } from '../http/route.ts';
 
 function orgRefOf(ctx: RequestContext): OAuthOrgRef {
   const org = ctx.params.org;
@@ -17,8 +17,10 @@ async function register(ctx: RequestContext) {
     throw new AppError('VALIDATION_FAILED', { message: 'Send a JSON object such as {"client_name":"ci-pipeline"}.' });
   }
   const fields = body as Record<string, unknown>;
-  if (fields.software_id !== undefined) {
-    throw new AppError('BAD_REQUEST', { message: 'Service accounts are not supported by this server.' });
+  // Spec §4.2: `software_id` turns the same call into a service-account registration (issue 16).
+  if (fields.software_id !== undefined) return registerServiceAccount(c, fields);
+  if (!c.principal.rights.has(RIGHTS.apiTokensManage)) {
+    throw new AppError('ACCESS_FORBIDDEN', { message: `Either you need some or all of the following rights [${RIGHTS.apiTokensManage}] to perform operations [${c.params.org === undefined ? 'oauth.registerProvider' : 'oauth.registerTenant'}] or the target entity is invalid.` });
   }
   const token = await c.services.apiTokens.register(c.principal, orgRefOf(c), fields.client_name, c.clientIp);
   // Status 200 (Go accepts 200 or 201); grant_types / auth method values are unconfirmed (spec §13.4).
@@ -28,6 +30,28 @@ async function register(ctx: RequestContext) {
       client_id: token.id,
       grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
       token_endpoint_auth_method: 'none',
+    },
+    contentType: 'application/json',
+  };
+}
+
+/**
+ * Registration of a service account (spec §4.2, §5.7 step 1): RFC 7591's fields back, with the
+ * grant types it uses. The Go SDK reads only `client_id`. Status 200, as for API tokens.
+ */
+async function registerServiceAccount(c: AuthedContext, fields: Record<string, unknown>) {
+  const sa = await c.services.serviceAccounts.accounts.register(c.principal, orgRefOf(c), fields, c.clientIp);
+  return {
+    body: {
+      client_name: sa.name,
+      client_id: sa.id,
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+      client_uri: sa.clientUri,
+      software_id: sa.softwareId,
+      software_version: sa.softwareVersion,
+      // The role as it was asked for: its name, percent-encoded like the Go SDK's url.PathEscape.
+      scope: `urn:vcloud:role:${encodeURIComponent(sa.roleName ?? sa.roleId)}`,
     },
     contentType: 'application/json',
   };
@@ -43,8 +67,9 @@ async function token(ctx: RequestContext) {
   return { body: response, contentType: 'application/json', headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
 }
 
+// The right depends on what is registered (API Tokens: Manage, or Service Accounts: Manage): checked in the handler.
 const registerSpec = {
-  family: 'oauth', auth: 'session', method: 'POST', right: RIGHTS.apiTokensManage, apiTokenSession: 'deny', handler: register,
+  family: 'oauth', auth: 'session', method: 'POST', apiTokenSession: 'deny', handler: register,
 } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
 const tokenSpec = { family: 'oauth', auth: 'none', method: 'POST', handler: token } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
 

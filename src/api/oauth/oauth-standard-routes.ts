@@ -1,3 +1,4 @@
+import { withReservedAttempt } from '../../security/rate-limiter.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { authorizationServerMetadata, findOAuthOrg, issuerUrl, readTokenParams, requireParam } from '../../oauth/index.ts';
 import { introspectPresentedToken, revokePresentedToken, type PresentedTokenDeps } from '../../presented-tokens/index.ts';
@@ -20,7 +21,7 @@ function orgRefOf(ctx: RequestContext): OAuthOrgRef {
 }
 
 function depsOf(services: Services): PresentedTokenDeps {
-  return { db: services.db, clock: services.clock, sessions: services.sessions, systemOrgName: SYSTEM_ORG_NAME };
+  return { db: services.db, clock: services.clock, sessions: services.sessions, serviceAccounts: services.serviceAccounts, systemOrgName: SYSTEM_ORG_NAME };
 }
 
 function paramsOf(ctx: RequestContext) {
@@ -51,20 +52,14 @@ async function metadata(ctx: RequestContext) {
  */
 async function revoke(ctx: RequestContext) {
   const limitKeys = [`revoke-ip:${ctx.clientIp}`];
-  // Reserved before the lookup (issue 15), so parallel junk from one address is bounded too.
-  const reservation = await ctx.services.tokenLimiter.reserve(limitKeys);
-  let outcome: Awaited<ReturnType<typeof revokePresentedToken>>;
-  try {
+  // Reserved before the lookup (issue 15), so parallel junk from one address is bounded too. Only
+  // a token that is nothing counts: a scanner reporting an already revoked token is no guesser.
+  await withReservedAttempt(ctx.services.tokenLimiter, limitKeys, () => {
     const params = paramsOf(ctx);
     const token = requireParam(params, 'token');
     const endpoint = (ctx.req.url.split('?')[0] ?? '').slice(0, 300);
-    outcome = await revokePresentedToken(depsOf(ctx.services), token, params.token_type_hint, { clientIp: ctx.clientIp, endpoint });
-  } catch (err) {
-    await reservation.release();
-    throw err;
-  }
-  // Only a token that is nothing counts: a scanner reporting an already revoked token is no guesser.
-  await (outcome === 'not_found' ? reservation.fail() : reservation.release());
+    return revokePresentedToken(depsOf(ctx.services), token, params.token_type_hint, { clientIp: ctx.clientIp, endpoint });
+  }, () => false, (outcome) => outcome === 'not_found');
   return { headers: NO_STORE };
 }
 

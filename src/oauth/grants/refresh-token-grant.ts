@@ -1,10 +1,13 @@
 import type { GrantHandler } from '../grant-handler.ts';
 import { requireParam } from '../token-request.ts';
 import { parseApiToken } from '../../tokens/api-token-format.ts';
+import { AppError } from '../../errors/app-error.ts';
 import { countFailure } from '../../security/rate-limiter.ts';
+import { isServiceAccountRefreshToken } from '../../service-accounts/index.ts';
 
 /**
- * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token.
+ * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token; a service
+ * account's refresh token → access token + the next refresh token (issue 16).
  * Steps: find the token and its org, refuse if revoked (counting the failure against the limit),
  * issue the access token, audit.
  */
@@ -31,6 +34,8 @@ export const refreshTokenGrant: GrantHandler = {
     // invalid_grant per window however many arrive at once.
     // RFC 6749 §3.1: a parameter sent without a value counts as omitted.
     const clientId = params.client_id === '' ? undefined : params.client_id;
+    // A service account's token rotates: the answer carries the next one (spec §4.4, §5.7 step 6).
+    if (isServiceAccountRefreshToken(apiToken)) return refreshServiceAccount();
     const { session } = await services.apiTokens.exchange(org, apiToken, clientIp, {
       clientId, beforeFailure: () => countFailure(services.tokenLimiter, limitKeys),
     });
@@ -40,5 +45,14 @@ export const refreshTokenGrant: GrantHandler = {
     // openid-client 6) reject a null refresh_token; they send client_id, VCD's own clients do
     // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).
     return params.client_id !== undefined ? response : { ...response, refresh_token: null };
+
+    async function refreshServiceAccount() {
+      try {
+        return await services.serviceAccounts.refresh(org, apiToken, clientIp, clientId);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'INVALID_GRANT') await countFailure(services.tokenLimiter, limitKeys);
+        throw err;
+      }
+    }
   },
 };

@@ -1,3 +1,4 @@
+import { toUrn } from '../../common/ids.ts';
 import type { PresentedTokenKind } from '../presented-token-kind.ts';
 import { revokeSessionByPresentation } from '../revoke-session-by-presentation.ts';
 
@@ -31,6 +32,7 @@ export const accessTokenKind: PresentedTokenKind = {
       found: true,
       active: {
         tokenType: 'Bearer', orgId: p.orgId, orgName: p.orgName, userId: p.userId, username: p.username,
+        ...(p.serviceAccountId ? { subjectUrn: toUrn('serviceAccount', p.serviceAccountId) } : {}),
         clientId: p.apiTokenId, issuedAtSeconds: iat, expiresAtSeconds: exp, scope: null, jti: p.sessionId,
       },
     };

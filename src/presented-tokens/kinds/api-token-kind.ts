@@ -11,7 +11,7 @@ async function findApiToken(token: string, deps: PresentedTokenDeps) {
     .innerJoin('orgs as o', 'o.id', 't.org_id')
     .select([
       't.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 't.minted_at', 't.created_at',
-      'u.username', 'u.enabled', 'u.locked', 'o.name as orgName', 'o.is_enabled as orgEnabled',
+      'u.username', 'u.enabled', 'o.name as orgName', 'o.is_enabled as orgEnabled',
     ])
     .$call((q) => (lookup.by === 'hash' ? q.where('t.secret_hash', '=', lookup.secretHash) : q.where('t.id', '=', lookup.id)))
     .executeTakeFirst();
@@ -21,7 +21,8 @@ async function findApiToken(token: string, deps: PresentedTokenDeps) {
 
 /**
  * An API token (the `refresh_token` of spec §4.4), found by the hash of the presented string as
- * the token endpoint finds it. Live means: not revoked, owner enabled and not locked, org enabled
+ * the token endpoint finds it. Live means: not revoked, owner enabled (an automatic lock-out does not
+ * stop tokens, issue 15), org enabled
  * (the System org cannot be disabled) — what the refresh grant checks.
  * TODO(issue 17 merge): also refuse a token past its `expires_at` once that column exists.
  */
@@ -33,7 +34,7 @@ export const apiTokenKind: PresentedTokenKind = {
   async inspect(token, deps) {
     const row = await findApiToken(token, deps);
     if (!row) return { found: false, active: null };
-    const live = row.revoked_at === null && row.enabled === 1 && row.locked !== 1
+    const live = row.revoked_at === null && row.enabled === 1
       && (row.orgEnabled === 1 || row.orgName === deps.systemOrgName);
     if (!live) return { found: true, active: null };
     const issuedAt = row.minted_at ?? row.created_at;

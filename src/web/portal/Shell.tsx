@@ -10,6 +10,8 @@ import { RolesScreen } from './screens/RolesScreen.tsx';
 import { AuditScreen } from './screens/AuditScreen.tsx';
 import { VmsScreen } from './screens/VmsScreen.tsx';
 import { OrgsScreen } from './screens/OrgsScreen.tsx';
+import { ServiceAccountsScreen } from './screens/ServiceAccountsScreen.tsx';
+import { DeviceScreen } from './screens/DeviceScreen.tsx';
 import { RightsContainerList, RightsContainerDetail, BUNDLES, GLOBAL_ROLES } from './screens/RightsContainerScreens.tsx';
 
 interface NavItem {
@@ -28,6 +30,7 @@ function navSections(session: PortalSession): { title: string; items: NavItem[] 
       items: [
         { label: 'Users', segments: ['admin', 'users'], visible: can(RIGHTS.userView) },
         { label: 'Roles', segments: ['admin', 'roles'], visible: can(RIGHTS.roleView) },
+        { label: 'Service accounts', segments: ['admin', 'serviceAccounts'], visible: can(RIGHTS.serviceAccountsView) || can(RIGHTS.serviceAccountsManage) || can(RIGHTS.serviceAccountsViewLimited) },
         { label: 'Audit log', segments: ['admin', 'audit'], visible: can(RIGHTS.auditView) },
       ],
     },
@@ -50,6 +53,8 @@ function screenFor(route: Route, session: PortalSession): ReactNode {
   if (a === 'admin' && b === 'users') return c ? <UserDetailScreen {...props} userId={c} /> : <UsersScreen {...props} />;
   if (a === 'admin' && b === 'roles') return <RolesScreen {...props} roleId={c ?? null} />;
   if (a === 'admin' && b === 'audit') return <AuditScreen {...props} />;
+  if (a === 'admin' && b === 'serviceAccounts') return <ServiceAccountsScreen {...props} />;
+  if (a === 'device') return <DeviceScreen {...props} />;
   if (a === 'provider' && b === 'orgs') return <OrgsScreen session={session} />;
   if (a === 'provider' && (b === 'rightsBundles' || b === 'globalRoles')) {
     const kind = b === 'rightsBundles' ? BUNDLES : GLOBAL_ROLES;
@@ -65,6 +70,11 @@ export function Shell({ session, onLogout }: { session: PortalSession; onLogout:
   const current = route.segments.slice(0, 2).join('/');
   useEffect(() => {
     if (route.segments.length > 0) return;
+    // Arrived at a verification_uri (`/tenant/<org>/device`, `/provider/device`, RFC 8628 §3.3).
+    if (/\/device\/?$/.test(window.location.pathname)) {
+      navigate(href(['device'], { user_code: new URLSearchParams(window.location.search).get('user_code') }));
+      return;
+    }
     const first = sections.flatMap((s) => s.items).find((i) => i.visible);
     navigate(href(first ? first.segments : ['preferences']));
   }, [route.segments.length]);
