@@ -43,7 +43,8 @@ describe('the kinds of presented token', () => {
     const flipped = API_TOKEN.slice(0, 8) + (API_TOKEN[8] === 'a' ? 'b' : 'a') + API_TOKEN.slice(9);
     for (const other of [flipped, '', 'odt_', 'a.b', 'a..c', 'x'.repeat(5000), 'Bearer a.b.c', '0123456789ABCDEF0123456789ABCDEF']) expect(kindsFor(other, undefined)).toEqual([]);
     expect(kindsFor('0123456789abcdef0123456789abcdef', undefined).map((k) => k.kind)).toEqual(['legacy_token']);
-    expect(presentedTokenKinds.map((k) => k.kind)).toEqual(['api_token', 'access_token', 'legacy_token']);
+    expect(kindsFor(`odsa_${'A1b2'.repeat(8)}`, undefined).map((k) => k.kind)).toEqual(['service_account_refresh_token']);
+    expect(presentedTokenKinds.map((k) => k.kind)).toEqual(['api_token', 'service_account_refresh_token', 'access_token', 'legacy_token']);
   });
 
   it('asks the hinted kind first and ignores a hint no kind has', () => {

@@ -107,7 +107,7 @@ describe('HTTPS (issue 8)', () => {
 
 describe('portal headers and cookies (issue 8)', () => {
   it('sends CSP with frame-ancestors none, anti-framing and HSTS on portal pages over TLS', async () => {
-    for (const page of ['/', '/tokens']) {
+    for (const page of ['/', '/provider/tokens']) {
       const res = await send(tlsServer.url, 'GET', page);
       // 503 only when the portal was not built (`npm run build:portal`); the headers are the same.
       expect([200, 503]).toContain(res.status);

@@ -98,7 +98,7 @@ describe('serving the web portal (issue 4)', () => {
   });
 
   // Issue 15 §4: only the portal's own pages are the page; anything else is a 404 in its family's shape.
-  it.each(['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/oauth/provider', '/.well-known/openid-configuration', '/.well-known/security.txt'])(
+  it.each(['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/oauth/elsewhere', '/.well-known/openid-configuration', '/.well-known/security.txt'])(
     'answers the unknown well-known URI %s with a 404 in the OAuth family\'s JSON shape', async (p) => {
       const res = await request(srv.url, 'GET', p);
       expect(res.status).toBe(404);
@@ -120,13 +120,15 @@ describe('serving the web portal (issue 4)', () => {
     const config = loadConfig({}, { host: '127.0.0.1', port: 0, dataDir, adminPassword: ADMIN_PASSWORD, passwordHashCost: 10, logLevel: 'silent' });
     const server = await createServer(config);
     try {
-      // What issue 16b adds (RFC 8414 §3: the issuer's path after the well-known segment).
-      server.app.get('/.well-known/oauth-authorization-server/oauth/provider', async (_req, reply) => reply.send({ issuer: 'registered' }));
+      // As issue 16b's RFC 8414 metadata routes are (RFC 8414 §3: the issuer's path after the well-known segment).
+      server.app.get('/.well-known/example-registered/oauth/provider', async (_req, reply) => reply.send({ issuer: 'registered' }));
       const url = await server.listen();
-      const registered = await request(url, 'GET', '/.well-known/oauth-authorization-server/oauth/provider');
+      const registered = await request(url, 'GET', '/.well-known/example-registered/oauth/provider');
       expect(registered.status).toBe(200);
       expect(registered.json()).toEqual({ issuer: 'registered' });
-      expect((await request(url, 'GET', '/.well-known/oauth-authorization-server/oauth/tenant/acme')).status).toBe(404);
+      expect((await request(url, 'GET', '/.well-known/example-registered/oauth/tenant/acme')).status).toBe(404);
+      // The real metadata route wins over the 404 too.
+      expect((await request(url, 'GET', '/.well-known/oauth-authorization-server/oauth/provider')).status).toBe(200);
       expect((await request(url, 'GET', '/tenant/acme')).status).toBe(200);
     } finally {
       await server.close();
