@@ -36,6 +36,11 @@ export const AUDIT_EVENTS = {
   'api_token.refreshed': 'com/vmware/cloud/event/token/refresh',
   'api_token.refresh_failed': 'com/vmware/cloud/event/token/refresh_failure',
   'api_token.revoked': 'com/vmware/cloud/event/token/revoke',
+  // Issue 17 (token governance): OpenDirector's own, in VCD's pattern.
+  'api_token.create_refused': 'com/vmware/cloud/event/token/create_failure',
+  'api_token.request_refused': 'com/vmware/cloud/event/token/request_failure',
+  'api_token.expiring': 'com/vmware/cloud/event/token/expiring',
+  'api_token_policy.modified': 'com/vmware/cloud/event/tokenPolicy/modify',
   'vdc.created': 'com/vmware/cloud/event/vdc/create',
   'vapp.created': 'com/vmware/cloud/event/vapp/create',
   'vm.created': 'com/vmware/cloud/event/vm/create',

@@ -2,6 +2,7 @@ import { AppError } from '../../errors/app-error.ts';
 import { grantHandlers, readTokenParams, requireParam } from '../../oauth/index.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import type { OAuthOrgRef } from '../../tokens/api-token-service.ts';
+import { registeredLimits } from '../../tokens/token-limits-wire.ts';
 import { authed, defineRoutes, type RequestContext, type RouteSpec } from '../http/route.ts';
 
 function orgRefOf(ctx: RequestContext): OAuthOrgRef {
@@ -20,7 +21,7 @@ async function register(ctx: RequestContext) {
   if (fields.software_id !== undefined) {
     throw new AppError('BAD_REQUEST', { message: 'Service accounts are not supported by this server.' });
   }
-  const token = await c.services.apiTokens.register(c.principal, orgRefOf(c), fields.client_name, c.clientIp);
+  const token = await c.services.apiTokens.register(c.principal, orgRefOf(c), fields.client_name, c.clientIp, fields);
   // Status 200 (Go accepts 200 or 201); grant_types / auth method values are unconfirmed (spec §13.4).
   return {
     body: {
@@ -28,6 +29,7 @@ async function register(ctx: RequestContext) {
       client_id: token.id,
       grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
       token_endpoint_auth_method: 'none',
+      ...registeredLimits(token),
     },
     contentType: 'application/json',
   };

@@ -2,6 +2,7 @@ import { AppError } from '../../errors/app-error.ts';
 import type { GrantHandler } from '../grant-handler.ts';
 import { requireParam } from '../token-request.ts';
 import { parseApiToken } from '../../tokens/api-token-format.ts';
+import { expiryFields } from '../../tokens/token-limits-wire.ts';
 
 /**
  * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token.
@@ -23,9 +24,9 @@ export const refreshTokenGrant: GrantHandler = {
     const limitKeys = tokenId ? [`token-ip:${clientIp}`, `token-id:${tokenId}`] : [`token-ip:${clientIp}`];
     await services.tokenLimiter.check(limitKeys);
     try {
-      const { session } = await services.apiTokens.exchange(org, apiToken, clientIp);
+      const { session, tokenExpiresAt } = await services.apiTokens.exchange(org, apiToken, clientIp);
       const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
-      const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
+      const response = { access_token: session.accessToken, token_type: 'Bearer' as const, ...expiryFields(expiresIn, tokenExpiresAt, services.clock.now()) };
       // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
       // openid-client 6) reject a null refresh_token; they send client_id, VCD's own clients do
       // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).

@@ -7,6 +7,7 @@ import * as apiTokenLiveNameUnique from './2026-11-23-1301-api-token-live-name-u
 import * as groupNameCaseInsensitive from './2026-11-23-1401-group-name-case-insensitive.ts';
 import * as inventoryNameUnique from './2026-11-23-1501-inventory-name-unique.ts';
 import * as apiTokenSecretHashUnique from './2026-11-23-1601-api-token-secret-hash-unique.ts';
+import * as apiTokenGovernance from './2026-12-02-1210-api-token-governance.ts';
 
 export interface Migration {
   readonly name: string;
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   { name: '2026-11-23-1401-group-name-case-insensitive', up: groupNameCaseInsensitive.up },
   { name: '2026-11-23-1501-inventory-name-unique', up: inventoryNameUnique.up },
   { name: '2026-11-23-1601-api-token-secret-hash-unique', up: apiTokenSecretHashUnique.up },
+  { name: '2026-12-02-1210-api-token-governance', up: apiTokenGovernance.up },
 ];
