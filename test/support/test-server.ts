@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type ConfigKey } from '../../src/config/index.ts';
 import { createServer, type RunningServer } from '../../src/server.ts';
 import type { Engine } from './database-engines.ts';
+import type { Clock } from '../../src/common/clock.ts';
 import { sharedPostgres } from './embedded-postgres.ts';
 
 export const ADMIN_PASSWORD = 'admin-Passw0rd!';
@@ -36,7 +37,7 @@ export function defaultTestEngine(): Engine {
  */
 export async function startTestServer(
   overrides: Partial<Record<ConfigKey, unknown>> = {},
-  opts: { engine?: Engine; logger?: Logger } = {},
+  opts: { engine?: Engine; logger?: Logger; clock?: Clock } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opendirector-test-'));
   const engine = opts.engine ?? defaultTestEngine();
@@ -47,7 +48,7 @@ export async function startTestServer(
     ...(databaseUrl ? { databaseUrl, keyEncryptionKey: TEST_KEY_ENCRYPTION_KEY } : {}),
     ...overrides,
   });
-  const server = await createServer(config, opts.logger ? { logger: opts.logger } : {});
+  const server = await createServer(config, { ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const url = await server.listen();
   return {
     server, url, dataDir,
