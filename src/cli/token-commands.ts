@@ -25,15 +25,20 @@ async function me(client: OpenDirectorClient): Promise<{ user: string; org: stri
   return { user: s.user.name, org: s.org.name };
 }
 
-function printTokens(ctx: CliContext, tokens: Token[]): void {
+/**
+ * The token table. The columns of issue 17 (where from, expiry, limits, status) follow the
+ * original six when asked for (`--wide`) or when any listed token has an expiry, a limit or is no
+ * longer active; a list of plain tokens prints exactly the table it always printed.
+ */
+function printTokens(ctx: CliContext, tokens: Token[], wide = false): void {
   if (ctx.output.json) return ctx.output.out(formatJson(tokens));
   if (tokens.length === 0) return ctx.output.err('No API tokens.');
+  const governed = wide || tokens.some((t) => t.expirationTimeUtc || t.allowedNetworks || t.rights || (t.access ?? 'full') !== 'full' || (t.status ?? 'ACTIVE') !== 'ACTIVE');
+  const base = (t: Token) => [t.name, t.id, t.owner.name, t.org.name, t.createdAt ?? null, t.lastUsedAt ?? null];
+  if (!governed) return ctx.output.out(formatTable(['NAME', 'ID', 'OWNER', 'ORG', 'CREATED', 'LAST USED'], tokens.map(base)));
   return ctx.output.out(formatTable(
-    ['NAME', 'ID', 'OWNER', 'ORG', 'CREATED', 'EXPIRES', 'LAST USED', 'FROM', 'ACCESS', 'STATUS'],
-    tokens.map((t) => [
-      t.name, t.id, t.owner.name, t.org.name, t.createdAt ?? null, t.expirationTimeUtc ?? 'never', t.lastUsedAt ?? null, t.lastUsedIp ?? null,
-      limitsSummary(t), t.status ?? 'ACTIVE',
-    ]),
+    ['NAME', 'ID', 'OWNER', 'ORG', 'CREATED', 'LAST USED', 'FROM', 'EXPIRES', 'ACCESS', 'STATUS'],
+    tokens.map((t) => [...base(t), t.lastUsedIp ?? null, t.expirationTimeUtc ?? 'never', limitsSummary(t), t.status ?? 'ACTIVE']),
   ));
 }
 
@@ -127,8 +132,9 @@ Examples:
     .option('--expiring-within <duration>', 'only tokens that expire within this long: 7d, 2w, 48h')
     .option('--never-used', 'only tokens never exchanged')
     .option('--filter <fiql>', 'any FIQL filter, e.g. "lastUsedAt=lt=2026-01-01T00:00:00Z"')
+    .option('--wide', 'also show where each token was last used from, its expiry, limits and status')
     .addHelpText('after', '\nExamples:\n  opendirector token list\n  opendirector token list --all --json\n  opendirector token list --all --expiring-within 7d')
-    .action(run(async (ctx, flags: ConnectionFlags & { user?: string; all?: boolean; expiringWithin?: string; neverUsed?: boolean; filter?: string }) => {
+    .action(run(async (ctx, flags: ConnectionFlags & { user?: string; all?: boolean; expiringWithin?: string; neverUsed?: boolean; filter?: string; wide?: boolean }) => {
       const expiringBefore = flags.expiringWithin ? parseExpiresIn(flags.expiringWithin) : undefined;
       const { client } = await ctx.client(flags);
       const tokens = await withProgress('Listing API tokens', async () => {
@@ -143,7 +149,7 @@ Examples:
           ...(expiringBefore ? { expiringBefore } : {}), ...(flags.neverUsed ? { neverUsed: true } : {}),
         }));
       });
-      printTokens(ctx, tokens);
+      printTokens(ctx, tokens, flags.wide === true);
     }));
 
   addConnection(token.command('revoke <idOrName>'), true)

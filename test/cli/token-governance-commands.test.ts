@@ -54,7 +54,7 @@ describe('token commands with limits', { timeout: 120_000 }, () => {
     const table = await cli(['token', 'list']);
     expect(table.code, table.stderr).toBe(0);
     const [header, ...lines] = table.stdout.trim().split('\n');
-    expect(header).toMatch(/NAME\s+ID\s+OWNER\s+ORG\s+CREATED\s+EXPIRES\s+LAST USED\s+FROM\s+ACCESS\s+STATUS/);
+    expect(header).toMatch(/^NAME +ID +OWNER +ORG +CREATED +LAST USED +FROM +EXPIRES +ACCESS +STATUS$/);
     const line = lines.find((l) => l.startsWith('limited'));
     expect(line).toContain(body.expiresAt);
     expect(line).toContain('read networks:10.0.0.0/8,192.0.2.0/24 rights:2');
