@@ -76,9 +76,13 @@ export function readTokenLimits(
   return { expiresAt, allowedNetworks, access, rights };
 }
 
-/** The limits as audit properties of the creation event (names only, never a secret). */
+/**
+ * The limits as audit properties of the creation event (names only, never a secret); a plain
+ * token's event has none, as before.
+ */
 export function limitsAsAuditProperties(l: TokenLimits): Record<string, string> {
-  const props: Record<string, string> = { 'token.access': l.access };
+  const props: Record<string, string> = {};
+  if (l.access !== 'full') props['token.access'] = l.access;
   if (l.expiresAt !== null) props['token.expiresAt'] = l.expiresAt;
   if (l.allowedNetworks !== null) props['token.allowedNetworks'] = l.allowedNetworks.join(',');
   if (l.rights !== null) props['token.rights'] = l.rights.join(',');
