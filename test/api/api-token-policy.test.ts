@@ -116,7 +116,15 @@ describe.each(engines)('API token policy on %s', (engine) => {
     const o = await newOrg();
     const { id, token } = await create(o.bob, o.name, { client_name: 'before' });
     const access = (await exchange(o.name, token)).json().access_token as string;
+    const pending = await register(o.bob, o.name, { client_name: 'registered-before' });
+    expect(pending.status).toBe(200);
     await putPolicy(o.orgId, { enabled: false });
+    // A token registered before the switch cannot have its secret issued after it.
+    const mint = await request(t.url, 'POST', `${base(o.name)}/token`, {
+      headers: FORM, body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: o.bob, client_id: pending.json().client_id }).toString(),
+    });
+    expect(mint.status).toBe(400);
+    expect(mint.json().error).toBe('invalid_grant');
     const reg = await register(o.bob, o.name, { client_name: 'refused' });
     expect(reg.status).toBe(403);
     expect(reg.json()).toMatchObject({ error: 'access_denied', error_description: expect.stringContaining('policy') });
