@@ -185,7 +185,7 @@ Examples:
       const { client } = await ctx.client(flags);
       const revoked = await withProgress(`Revoking the API tokens of ${flags.user}`, async () => {
         // The user's live tokens name the user's id; a user with none has nothing to revoke.
-        const tokens = await collect(client.tokens.iterateAll({ pageSize: 128, owner: flags.user }));
+        const tokens = await collect(client.tokens.iterateAll({ pageSize: 128, sortAsc: 'name', owner: flags.user }));
         const owners = [...new Set(tokens.map((t) => t.owner.id))];
         if (owners.length > 1) {
           throw new CliError(`${owners.length} users named "${flags.user}" have tokens (in ${[...new Set(tokens.map((t) => t.org.name))].join(', ')}): name the organization with --org`, EXIT.invalid);
