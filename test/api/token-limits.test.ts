@@ -176,6 +176,30 @@ describe.each(engines)('API token limits on %s', (engine) => {
     }
   });
 
+  it('allowed_networks over IPv6: a server on ::1 admits ::1/128 and refuses IPv4-only and other IPv6 networks', async () => {
+    const v6 = await startTestServer({ host: '::1' }, { engine, clock });
+    try {
+      expect(v6.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      const admin = await loginAdmin(v6.url);
+      const make = async (name: string, networks: string[]) => {
+        const reg = await request(v6.url, 'POST', '/oauth/provider/register', { headers: { ...bearer(admin), accept: 'application/json' }, json: { client_name: name, allowed_networks: networks } });
+        expect(reg.status, reg.text).toBe(200);
+        const mint = await request(v6.url, 'POST', '/oauth/provider/token', {
+          headers: FORM, body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: admin, client_id: reg.json().client_id }).toString(),
+        });
+        return mint.json().refresh_token as string;
+      };
+      const ex = (token: string) => requestFrom(v6.url, 'POST', '/oauth/provider/token', { from: '::1', headers: FORM, body: `grant_type=refresh_token&refresh_token=${token}` });
+      const loopback = await ex(await make('v6-loopback', ['::1/128']));
+      expect(loopback.status, loopback.text).toBe(200);
+      expect((await requestFrom(v6.url, 'GET', `${C}/sessions/current`, { from: '::1', headers: { ...bearer(loopback.json().access_token), ...JSON37 } })).status).toBe(200);
+      expect((await ex(await make('v6-other', ['2001:db8::/32']))).status).toBe(400);
+      expect((await ex(await make('v4-only', ['127.0.0.0/8']))).status).toBe(400);
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('access=read: reads on both APIs, ending its own session; every write is 403 in the family\'s shape', async () => {
     const admin = await loginAdmin(t.url);
     const full = await create(admin, { client_name: 'writer' });
