@@ -91,6 +91,9 @@ async function loadSigningKeysAtStartup(ring: SigningKeyRing, config: Config): P
 /**
  * Composition root (STYLE §1): config, then database and migrations, then services, then routes.
  */
+/** How often the expiring-token notices are looked for (issue 17). */
+const EXPIRY_NOTICE_INTERVAL_MS = 3_600_000;
+
 export async function createServer(config: Config, opts: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -167,6 +170,14 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     }),
     serviceAccounts: new ServiceAccounts({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
   };
+  // Issue 17: "expires in 7 days" audit events, once per token (a conditional claim, so several
+  // cells running the sweep write one event). Hourly, and once shortly after start.
+  const noticeExpiring = () => void services.apiTokens.noticeExpiringTokens()
+    .catch((err: unknown) => logger.warn({ err }, 'could not write the expiring-token notices'));
+  const expiryNoticeTimer = setInterval(noticeExpiring, EXPIRY_NOTICE_INTERVAL_MS);
+  expiryNoticeTimer.unref();
+  const firstExpiryNotice = setTimeout(noticeExpiring, 5_000);
+  firstExpiryNotice.unref();
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
   const app = createHttpApp({ logger, ...(https ? { https } : {}), trustedProxies: config.trustedProxies });
@@ -187,6 +198,8 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     },
     async close() {
       await app.close();
+      clearInterval(expiryNoticeTimer);
+      clearTimeout(firstExpiryNotice);
       stopFollowingKeys();
       await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);

@@ -1,6 +1,7 @@
 import type { RouteSpec } from './http/route.ts';
 import { sessionsRoutes } from './cloudapi/sessions-routes.ts';
 import { tokensRoutes } from './cloudapi/tokens-routes.ts';
+import { apiTokenPolicyRoutes } from './cloudapi/api-token-policy-routes.ts';
 import { auditRoutes } from './cloudapi/audit-routes.ts';
 import { rightsRoutes } from './cloudapi/rights-routes.ts';
 import { rolesRoutes } from './cloudapi/roles-routes.ts';
@@ -32,6 +33,7 @@ export const allRoutes: readonly RouteSpec[] = [
   ...oauthStandardRoutes,
   ...healthRoutes,
   ...tokensRoutes,
+  ...apiTokenPolicyRoutes,
   ...auditRoutes,
   ...rightsRoutes,
   ...rolesRoutes,

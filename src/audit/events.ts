@@ -51,6 +51,11 @@ export const AUDIT_EVENTS = {
   'service_account.refresh_failed': 'com/vmware/cloud/event/serviceAccount/refresh_failure',
   'service_account.refresh_replayed': 'com/vmware/cloud/event/serviceAccount/refresh_replay',
   'service_account.token_revoked': 'com/vmware/cloud/event/serviceAccount/token_revoke',
+  // Issue 17 (token governance): OpenDirector's own, in VCD's pattern.
+  'api_token.create_refused': 'com/vmware/cloud/event/token/create_failure',
+  'api_token.request_refused': 'com/vmware/cloud/event/token/request_failure',
+  'api_token.expiring': 'com/vmware/cloud/event/token/expiring',
+  'api_token_policy.modified': 'com/vmware/cloud/event/tokenPolicy/modify',
   'vdc.created': 'com/vmware/cloud/event/vdc/create',
   'vapp.created': 'com/vmware/cloud/event/vapp/create',
   'vm.created': 'com/vmware/cloud/event/vm/create',

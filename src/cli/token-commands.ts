@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, exchangeApiToken, fiqlAnd, fiqlEquals, isSystemOrg, type OpenDirectorClient, type Token } from '../client/index.ts';
+import { collect, exchangeApiToken, fiqlAnd, fiqlEquals, isSystemOrg, type OpenDirectorClient, type Token, type TokenCreateOptions } from '../client/index.ts';
 import { run, type CliContext, type ConnectionFlags } from './cli-context.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { formatJson, formatTable } from './output.ts';
@@ -25,16 +25,62 @@ async function me(client: OpenDirectorClient): Promise<{ user: string; org: stri
   return { user: s.user.name, org: s.org.name };
 }
 
-function printTokens(ctx: CliContext, tokens: Token[]): void {
+/**
+ * The token table. The columns of issue 17 (where from, expiry, limits, status) follow the
+ * original six when asked for (`--wide`) or when any listed token has an expiry, a limit or is no
+ * longer active; a list of plain tokens prints exactly the table it always printed.
+ */
+function printTokens(ctx: CliContext, tokens: Token[], wide = false): void {
   if (ctx.output.json) return ctx.output.out(formatJson(tokens));
   if (tokens.length === 0) return ctx.output.err('No API tokens.');
+  const governed = wide || tokens.some((t) => t.expirationTimeUtc || t.allowedNetworks || t.rights || (t.access ?? 'full') !== 'full' || (t.status ?? 'ACTIVE') !== 'ACTIVE');
+  const base = (t: Token) => [t.name, t.id, t.owner.name, t.org.name, t.createdAt ?? null, t.lastUsedAt ?? null];
+  if (!governed) return ctx.output.out(formatTable(['NAME', 'ID', 'OWNER', 'ORG', 'CREATED', 'LAST USED'], tokens.map(base)));
   return ctx.output.out(formatTable(
-    ['NAME', 'ID', 'OWNER', 'ORG', 'CREATED', 'LAST USED'],
-    tokens.map((t) => [t.name, t.id, t.owner.name, t.org.name, t.createdAt ?? null, t.lastUsedAt ?? null]),
+    ['NAME', 'ID', 'OWNER', 'ORG', 'CREATED', 'LAST USED', 'FROM', 'EXPIRES', 'ACCESS', 'STATUS'],
+    tokens.map((t) => [...base(t), t.lastUsedIp ?? null, t.expirationTimeUtc ?? 'never', limitsSummary(t), t.status ?? 'ACTIVE']),
   ));
 }
 
-/** `token create | list | revoke | exchange`. */
+/** `full`, `read`, plus `+networks` / `+rights` when the token has them. */
+function limitsSummary(t: Token): string {
+  return [t.access ?? 'full', t.allowedNetworks ? `networks:${t.allowedNetworks.join(',')}` : '', t.rights ? `rights:${t.rights.length}` : '']
+    .filter((x) => x !== '').join(' ');
+}
+
+/** `90d`, `12w`, `36h` → days from now as an instant; anything else is a usage error. */
+export function parseExpiresIn(text: string, now = Date.now()): Date {
+  const m = /^(\d{1,6})([hdw])$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) throw new CliError(`--expires-in takes a duration such as 90d, 12w or 36h, not "${text}"`, EXIT.usage);
+  const hours = Number(m[1]) * (m[2] === 'h' ? 1 : m[2] === 'd' ? 24 : 168);
+  return new Date(now + hours * 3_600_000);
+}
+
+/** Repeated or comma-separated values of a variadic option. */
+function listOf(values: string[] | undefined, splitCommas: boolean): string[] | undefined {
+  if (!values) return undefined;
+  const out = splitCommas ? values.flatMap((v) => v.split(',')) : values;
+  return out.map((v) => v.trim()).filter((v) => v !== '');
+}
+
+interface CreateFlags extends ConnectionFlags {
+  save?: string; force?: boolean; expiresIn?: string; expiresAt?: string; readOnly?: boolean; rights?: string[]; allowNetwork?: string[];
+}
+
+function createOptions(flags: CreateFlags): TokenCreateOptions {
+  if (flags.expiresIn && flags.expiresAt) throw new CliError('Give --expires-in or --expires-at, not both', EXIT.usage);
+  const rights = listOf(flags.rights, false);
+  const networks = listOf(flags.allowNetwork, true);
+  return {
+    ...(flags.expiresIn ? { expiresAt: parseExpiresIn(flags.expiresIn) } : {}),
+    ...(flags.expiresAt ? { expiresAt: flags.expiresAt } : {}),
+    ...(flags.readOnly ? { access: 'read' as const } : {}),
+    ...(rights ? { rights } : {}),
+    ...(networks ? { allowedNetworks: networks } : {}),
+  };
+}
+
+/** `token create | list | revoke | revoke-all | exchange`. */
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('Create, list, revoke and exchange API tokens')
     .addHelpText('after', '\nExamples:\n  opendirector token create ci --save ci-token.json\n  opendirector token list --all\n  opendirector token exchange --token-file ci-token.json --header');
@@ -43,15 +89,23 @@ export function registerTokenCommands(program: Command): void {
     .description('Create an API token for the signed-in user and print its secret once')
     .option('--save <file>', 'write the token to FILE (mode 0600) in the token-file format of the Go SDK and Terraform')
     .option('--force', 'replace FILE if it exists')
+    .option('--expires-in <duration>', 'the token stops working after this long: 90d, 12w, 36h (default: never, or your organization\'s policy)')
+    .option('--expires-at <time>', 'the token stops working at this RFC 3339 time, e.g. 2027-03-01T00:00:00Z')
+    .option('--read-only', 'sessions made from the token may only read (GET) and end themselves')
+    .option('--rights <names...>', 'only these of your rights (quote each name; repeatable)')
+    .option('--allow-network <cidrs...>', 'only from these networks, e.g. 203.0.113.0/24 2001:db8::/32 (repeatable, comma-separated)')
     .addHelpText('after', `
 Examples:
   opendirector token create ci-pipeline
-  opendirector token create terraform --save ~/.config/vcd/terraform-token.json`)
-    .action(run(async (ctx, name: string, flags: ConnectionFlags & { save?: string; force?: boolean }) => {
+  opendirector token create terraform --save ~/.config/vcd/terraform-token.json
+  opendirector token create dashboards --expires-in 90d --read-only --allow-network 10.20.0.0/16
+  opendirector token create vm-power --rights 'vApp: View' 'vApp: Power Operations'`)
+    .action(run(async (ctx, name: string, flags: CreateFlags) => {
+      const options = createOptions(flags);
       // A bad --save path must fail now: once the token exists its secret cannot be shown again.
       if (flags.save) checkPrivateFileTarget(flags.save, { overwrite: flags.force === true });
       const { client } = await ctx.client(flags, 'session');
-      const created = await withProgress('Creating the API token', () => client.tokens.create(name));
+      const created = await withProgress('Creating the API token', () => client.tokens.create(name, options));
       if (flags.save) {
         try {
           writeTokenFile(flags.save, tokenFileFor(created.token, isSystemOrg(client.org)), flags.force === true);
@@ -66,7 +120,8 @@ Examples:
         return ctx.output.out(`Created API token "${created.name}" (${created.id}); saved to ${flags.save} (mode 0600).`);
       }
       if (ctx.output.json) return ctx.output.out(formatJson(created));
-      ctx.output.err(`Created API token "${created.name}" (${created.id}). The secret is shown once: store it now.`);
+      const expiry = created.expiresAt ? ` It expires at ${created.expiresAt}.` : '';
+      ctx.output.err(`Created API token "${created.name}" (${created.id}).${expiry} The secret is shown once: store it now.`);
       return ctx.output.out(created.token);
     }));
 
@@ -74,19 +129,27 @@ Examples:
     .description('List your API tokens (or one user\'s, or every token you may see)')
     .option('--user <name>', 'tokens of this user (needs "Manage all users\' API tokens")')
     .option('--all', 'every token you may see')
-    .addHelpText('after', '\nExamples:\n  opendirector token list\n  opendirector token list --all --json')
-    .action(run(async (ctx, flags: ConnectionFlags & { user?: string; all?: boolean }) => {
+    .option('--expiring-within <duration>', 'only tokens that expire within this long: 7d, 2w, 48h')
+    .option('--never-used', 'only tokens never exchanged')
+    .option('--filter <fiql>', 'any FIQL filter, e.g. "lastUsedAt=lt=2026-01-01T00:00:00Z"')
+    .option('--wide', 'also show where each token was last used from, its expiry, limits and status')
+    .addHelpText('after', '\nExamples:\n  opendirector token list\n  opendirector token list --all --json\n  opendirector token list --all --expiring-within 7d')
+    .action(run(async (ctx, flags: ConnectionFlags & { user?: string; all?: boolean; expiringWithin?: string; neverUsed?: boolean; filter?: string; wide?: boolean }) => {
+      const expiringBefore = flags.expiringWithin ? parseExpiresIn(flags.expiringWithin) : undefined;
       const { client } = await ctx.client(flags);
       const tokens = await withProgress('Listing API tokens', async () => {
-        let filter: string | undefined;
-        if (flags.user) filter = fiqlEquals('owner.name', flags.user);
+        let filter: string | undefined = flags.filter;
+        if (flags.user) filter = fiqlAnd(filter, fiqlEquals('owner.name', flags.user));
         else if (!flags.all) {
           const self = await me(client);
-          filter = fiqlAnd(fiqlEquals('owner.name', self.user), fiqlEquals('org.name', self.org));
+          filter = fiqlAnd(filter, fiqlEquals('owner.name', self.user), fiqlEquals('org.name', self.org));
         }
-        return collect(client.tokens.iterateAll({ pageSize: 128, sortAsc: 'name', ...(filter ? { filter } : {}) }));
+        return collect(client.tokens.iterateAll({
+          pageSize: 128, sortAsc: 'name', ...(filter ? { filter } : {}),
+          ...(expiringBefore ? { expiringBefore } : {}), ...(flags.neverUsed ? { neverUsed: true } : {}),
+        }));
       });
-      printTokens(ctx, tokens);
+      printTokens(ctx, tokens, flags.wide === true);
     }));
 
   addConnection(token.command('revoke <idOrName>'), true)
@@ -112,6 +175,27 @@ Examples:
       });
       if (ctx.output.json) return ctx.output.out(formatJson(target));
       return ctx.output.out(`Revoked API token "${target.name}" (${target.id}).`);
+    }));
+
+  addConnection(token.command('revoke-all'), true)
+    .description('Revoke every API token of one user (needs "Manage all users\' API tokens")')
+    .requiredOption('--user <name>', 'the user whose tokens to revoke')
+    .addHelpText('after', '\nExamples:\n  opendirector token revoke-all --user bob\n  opendirector token revoke-all --user bob --org acme')
+    .action(run(async (ctx, flags: ConnectionFlags & { user: string }) => {
+      const { client } = await ctx.client(flags);
+      const revoked = await withProgress(`Revoking the API tokens of ${flags.user}`, async () => {
+        // The user's live tokens name the user's id; a user with none has nothing to revoke.
+        const tokens = await collect(client.tokens.iterateAll({ pageSize: 128, sortAsc: 'name', owner: flags.user }));
+        const owners = [...new Set(tokens.map((t) => t.owner.id))];
+        if (owners.length > 1) {
+          throw new CliError(`${owners.length} users named "${flags.user}" have tokens (in ${[...new Set(tokens.map((t) => t.org.name))].join(', ')}): name the organization with --org`, EXIT.invalid);
+        }
+        if (owners[0]) await client.tokens.revokeApiTokensOfUser(owners[0]);
+        return tokens;
+      });
+      if (ctx.output.json) return ctx.output.out(formatJson({ user: flags.user, revoked: revoked.map((t) => ({ id: t.id, name: t.name })) }));
+      if (revoked.length === 0) return ctx.output.out(`${flags.user} has no API tokens.`);
+      return ctx.output.out(`Revoked ${revoked.length} API token(s) of ${flags.user}: ${revoked.map((t) => t.name).join(', ')}.`);
     }));
 
   addConnection(token.command('exchange'), true)

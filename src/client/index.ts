@@ -25,7 +25,7 @@ export { parseLinkHeader, collect, type ListQuery, type Page, type LinkHeaderEnt
 export { escapeFiqlValue, fiqlEquals, fiqlCompare, fiqlAnd, fiqlOr } from './filter.ts';
 export { isSystemOrg, oauthBasePath } from './oauth.ts';
 export { toUrn } from './ids.ts';
-export type { TokensApi, CreatedApiToken, TokenListQuery } from './tokens.ts';
+export type { TokensApi, CreatedApiToken, TokenListQuery, TokenCreateOptions } from './tokens.ts';
 export type { SessionsApi } from './sessions.ts';
 export type { OrgsApi, UsersApi, RolesApi, RightsBundlesApi } from './directory.ts';
 export type { AuditTrailApi, AuditQuery } from './audit.ts';

@@ -1,6 +1,6 @@
-import type { OAuthRegisterResponse, RevokeAllTokensResult, Token } from '../api/cloudapi/wire.ts';
+import type { ApiTokenPolicy, OAuthRegisterRequest, OAuthRegisterResponse, RevokeAllTokensResult, Token, TokenAccess } from '../api/cloudapi/wire.ts';
 import type { OpenDirectorClient } from './client.ts';
-import { fiqlAnd, fiqlEquals } from './filter.ts';
+import { fiqlAnd, fiqlCompare, fiqlEquals } from './filter.ts';
 import { toUrn } from './ids.ts';
 import { unexpectedAnswer } from './errors.ts';
 import { mintApiTokenSecret, oauthBasePath } from './oauth.ts';
@@ -14,6 +14,33 @@ export interface CreatedApiToken {
   id: string;
   name: string;
   token: string;
+  /** When the token expires (its own or the org policy's default), if it does. */
+  expiresAt?: string;
+}
+
+/** Optional limits of a new token (issue 17); a token created without any behaves as in Cloud Director. */
+export interface TokenCreateOptions {
+  /** Expiry instant (Date or RFC 3339), or a lifetime in days from now. */
+  expiresAt?: Date | string;
+  expiresInDays?: number;
+  /** CIDRs the token and its sessions may be used from, e.g. `['203.0.113.0/24']`. */
+  allowedNetworks?: string[];
+  /** `read`: its sessions may only read. */
+  access?: TokenAccess;
+  /** Right names the token may use (a subset of yours). */
+  rights?: string[];
+}
+
+function registerBody(name: string, o: TokenCreateOptions): OAuthRegisterRequest {
+  const expiresAt = o.expiresAt instanceof Date ? o.expiresAt.toISOString()
+    : o.expiresAt ?? (o.expiresInDays !== undefined ? new Date(Date.now() + o.expiresInDays * 86_400_000).toISOString() : undefined);
+  return {
+    client_name: name,
+    ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+    ...(o.allowedNetworks !== undefined ? { allowed_networks: o.allowedNetworks } : {}),
+    ...(o.access !== undefined ? { access: o.access } : {}),
+    ...(o.rights !== undefined ? { rights: o.rights } : {}),
+  };
 }
 
 /** Token list parameters: the usual list query plus filter helpers (ANDed with `filter`). */
@@ -22,11 +49,22 @@ export interface TokenListQuery extends ListQuery {
   name?: string;
   /** Exact owner user name (`owner.name`). */
   owner?: string;
+  /** Tokens expiring before this instant (`expirationTimeUtc=lt=`). */
+  expiringBefore?: Date;
+  /** Tokens last used before this instant (`lastUsedAt=lt=`); never-used tokens are not included. */
+  lastUsedBefore?: Date;
+  /** Only tokens never (or only ever) used (`neverUsed==`). */
+  neverUsed?: boolean;
 }
 
 function tokenFilter(q: TokenListQuery): ListQuery {
-  const { name, owner, filter, ...rest } = q;
-  const combined = fiqlAnd(filter, name !== undefined && fiqlEquals('name', name), owner !== undefined && fiqlEquals('owner.name', owner));
+  const { name, owner, expiringBefore, lastUsedBefore, neverUsed, filter, ...rest } = q;
+  const combined = fiqlAnd(
+    filter, name !== undefined && fiqlEquals('name', name), owner !== undefined && fiqlEquals('owner.name', owner),
+    expiringBefore !== undefined && fiqlCompare('expirationTimeUtc', '=lt=', expiringBefore.toISOString()),
+    lastUsedBefore !== undefined && fiqlCompare('lastUsedAt', '=lt=', lastUsedBefore.toISOString()),
+    neverUsed !== undefined && fiqlEquals('neverUsed', String(neverUsed)),
+  );
   return combined === undefined ? rest : { ...rest, filter: combined };
 }
 
@@ -41,14 +79,15 @@ export class TokensApi {
    *
    * @example
    *   const { id, token } = await client.tokens.create('ci-pipeline');
+   *   const ro = await client.tokens.create('dashboards', { expiresInDays: 90, access: 'read', allowedNetworks: ['10.0.0.0/8'] });
    */
-  async create(name: string): Promise<CreatedApiToken> {
+  async create(name: string, options: TokenCreateOptions = {}): Promise<CreatedApiToken> {
     const base = oauthBasePath(this.client.org);
-    const res = await this.client.request('POST', `${base}/register`, { json: { client_name: name } });
+    const res = await this.client.request('POST', `${base}/register`, { json: registerBody(name, options) });
     const reg = res.json<Partial<OAuthRegisterResponse>>();
     if (typeof reg?.client_id !== 'string') throw unexpectedAnswer(res, 'POST', 'no client_id');
     const secret = await mintApiTokenSecret(this.client.http, this.client.org, await this.client.accessToken(), reg.client_id);
-    return { id: toUrn('token', reg.client_id), name: reg.client_name ?? name, token: secret };
+    return { id: toUrn('token', reg.client_id), name: reg.client_name ?? name, token: secret, ...(reg.expires_at ? { expiresAt: reg.expires_at } : {}) };
   }
 
   /** One page of the tokens the caller may see (own ones, or the org's with "manage all"). */
@@ -75,5 +114,21 @@ export class TokensApi {
   async revokeAllOfUser(userId: string): Promise<number> {
     const res = await this.client.postJson<RevokeAllTokensResult>(`/cloudapi/1.0.0/users/${toUrn('user', userId)}/tokens/revoke`, {});
     return res.revoked;
+  }
+
+  /** `POST /cloudapi/1.0.0/users/{urn}/revokeApiTokens` (issue 17): revokes every token of one user (204). */
+  async revokeApiTokensOfUser(userId: string): Promise<void> {
+    await this.client.request('POST', `/cloudapi/1.0.0/users/${toUrn('user', userId)}/revokeApiTokens`, { json: {} });
+  }
+
+  /** An org's API-token policy (issue 17): the provider reads any org's, a tenant its own. */
+  getPolicy(orgId: string): Promise<ApiTokenPolicy> {
+    return this.client.getJson<ApiTokenPolicy>(`/cloudapi/1.0.0/orgs/${toUrn('org', orgId)}/apiTokenPolicy`);
+  }
+
+  /** Replaces an org's API-token policy (provider only); omitted fields take their default (no limit). */
+  async setPolicy(orgId: string, policy: Partial<ApiTokenPolicy>): Promise<ApiTokenPolicy> {
+    const res = await this.client.request('PUT', `/cloudapi/1.0.0/orgs/${toUrn('org', orgId)}/apiTokenPolicy`, { json: policy });
+    return res.json<ApiTokenPolicy>();
   }
 }

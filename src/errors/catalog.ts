@@ -16,6 +16,10 @@ export const errorCatalog = {
   ACCOUNT_LOCKED: { status: 401, minor: 'ACCOUNT_LOCKED', oauth: 'invalid_client', message: 'The account is locked after repeated wrong second-factor codes. Try again later (see Retry-After) or ask an administrator to unlock it.' },
   ACCESS_FORBIDDEN: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'Either you need some or all of the following rights to perform this operation or the target entity is invalid.' },
   API_TOKEN_SESSION_FORBIDDEN: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'This operation is not allowed in a session created from an API token.' },
+  // Issue 17: token governance (read-only tokens, allowed networks, the org's token policy).
+  API_TOKEN_READ_ONLY: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'This session was created from a read-only API token: it may only read (GET) and end itself.' },
+  API_TOKEN_NETWORK_FORBIDDEN: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'This session was created from an API token that may not be used from your address.' },
+  API_TOKEN_POLICY_FORBIDDEN: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'Your organization\'s API token policy does not allow this.' },
   ENROLMENT_REQUIRED: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'Your organization requires a second factor: enrol TOTP before doing anything else.' },
   TENANT_CONTEXT_FORBIDDEN: { status: 403, minor: 'ACCESS_TO_RESOURCE_IS_FORBIDDEN', oauth: 'access_denied', message: 'The tenant context header names an organization this session cannot act in.' },
   NOT_FOUND: { status: 404, minor: 'RESOURCE_NOT_FOUND', oauth: 'invalid_request', message: 'The requested resource was not found.' },

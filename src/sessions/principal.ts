@@ -1,3 +1,4 @@
+import type { NetworkMatcher } from '../tokens/allowed-networks.ts';
 import type { EntityRef } from '../common/ref.ts';
 
 /** The authenticated caller of one request. */
@@ -22,6 +23,11 @@ export interface Principal {
   /** The session may only enrol a second factor (org requires MFA, user has none yet). */
   readonly enrolmentOnly: boolean;
   readonly expiresAt: string;
+  /**
+   * Set for a session made from an API token with limits (issue 17): a read-only token's session
+   * may only read; one with allowed networks is refused from other addresses (route-guard.ts).
+   */
+  readonly tokenLimits?: { readonly readOnly: boolean; readonly networks: NetworkMatcher | null };
 }
 
 /** The org a request acts in: the caller's own, or a tenant named by a provider's tenant context. */

@@ -14,6 +14,8 @@ import { appendAuditEvent, auditEventRow, type AuditEventInput } from '../audit/
 import { logoutEvent, type EndedBy } from './logout-event.ts';
 import { GroupCommitWriter } from '../audit/group-commit.ts';
 import { preparedQuery } from '../storage/prepared-query.ts';
+import { TOKEN_GOVERNANCE_COLUMNS, tokenRefusal, tokenRightsOf, type TokenGovernanceRow } from '../tokens/token-limits.ts';
+import { networkMatcherOf } from '../tokens/allowed-networks.ts';
 
 export interface IssuedSession {
   sessionId: string;
@@ -45,9 +47,10 @@ export interface ServiceAccountSessionResolver {
 }
 
 /** The token-derived session's lookup (API token, owner, org, RBAC version, ended?). */
-interface TokenSessionLookupRow {
+interface TokenSessionLookupRow extends TokenGovernanceRow {
   apiTokenId: string; userId: string; orgId: string; tokenRevokedAt: string | null; username: string; enabled: number;
   sessionEpoch: number; orgName: string; orgEnabled: number; rbacVersion: number | null; endedId: string | null;
+  access: string; tokenRights: string | null;
 }
 
 /** Verified access tokens remembered per process (a few MB at most). */
@@ -104,9 +107,11 @@ export class SessionService {
       .selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .innerJoin('orgs as o', 'o.id', 't.org_id')
+      .leftJoin('api_token_policies as tp', 'tp.org_id', 't.org_id')
       .select([
         't.id as apiTokenId', 't.user_id as userId', 't.org_id as orgId', 't.revoked_at as tokenRevokedAt',
         'u.username', 'u.enabled', 'u.session_epoch as sessionEpoch', 'o.name as orgName', 'o.is_enabled as orgEnabled',
+        't.access', 't.rights as tokenRights', ...TOKEN_GOVERNANCE_COLUMNS,
       ])
       .select((eb) => eb.selectFrom('rbac_version').select('version').where('id', '=', 1).as('rbacVersion'))
       .select((eb) => eb.selectFrom('ended_token_sessions as e').select('e.id').where('e.id', '=', sessionId).as('endedId'))
@@ -253,11 +258,22 @@ export class SessionService {
     if (Number(row.sessionEpoch) !== ts.sep) return null;
     const isProvider = row.orgName === SYSTEM_ORG_NAME;
     if (row.orgEnabled !== 1 && !isProvider) return null;
+    // Issue 17: expired (own expiry or the policy's maximum), disabled by policy, or lacking the
+    // networks a policy requires: refused like a revoked token. The address is checked by the
+    // route guard, which knows it (Principal.tokenLimits).
+    if (tokenRefusal(row, this.deps.clock.now().getTime(), null, false) !== null) return null;
     const entry = await this.rightsFor(row.userId, row.orgId, isProvider, Number(row.rbacVersion ?? 0));
+    const sessionRights = (entry.tokenSessionRights ??= restrictRightsForApiTokenSession(entry.rights));
+    const tokenRights = tokenRightsOf(row.tokenRights);
+    const networks = networkMatcherOf(row.allowedNetworks);
+    const readOnly = row.access === 'read';
     return {
       sessionId: claims.jti, userId: row.userId, username: row.username, orgId: row.orgId, orgName: row.orgName,
-      isProvider, apiTokenId: row.apiTokenId, rights: (entry.tokenSessionRights ??= restrictRightsForApiTokenSession(entry.rights)),
+      isProvider, apiTokenId: row.apiTokenId,
+      // A rights subset: the listed rights the owner holds now, after the token-session policy.
+      rights: tokenRights ? new Set([...tokenRights].filter((r) => sessionRights.has(r))) : sessionRights,
       roles: entry.roles, enrolmentOnly: false, expiresAt: new Date(claims.exp * 1000).toISOString(),
+      ...(readOnly || networks ? { tokenLimits: { readOnly, networks } } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Every table, typed once. Row types are derived from this interface. Timestamps are ISO-8601
@@ -97,6 +97,23 @@ export interface Database {
     last_used_ip: string | null;
     revoked_at: string | null;
     revoked_by: string | null;
+    /** Issue 17 (token governance); see migration 2026-12-02-1210-api-token-governance. */
+    expires_at: ColumnType<string | null, string | null | undefined, string | null>;
+    allowed_networks: ColumnType<string | null, string | null | undefined, string | null>;
+    access: ColumnType<string, string | undefined, string>;
+    rights: ColumnType<string | null, string | null | undefined, string | null>;
+    expiry_notice_at: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  /** One org's API-token policy (issue 17); no row = no limit. */
+  api_token_policies: {
+    org_id: string;
+    enabled: number;
+    max_lifetime_days: number | null;
+    default_lifetime_days: number | null;
+    idle_expiry_days: number | null;
+    max_tokens_per_user: number | null;
+    require_allowed_networks: number;
+    updated_at: string;
   };
   /** Service accounts (issue 16, spec §5.6): codes and tokens only as SHA-256 hashes. */
   service_accounts: {

@@ -130,7 +130,7 @@ export async function deleteOrg(deps: OrgDeps, acting: Acting, org: OrgRow): Pro
     }
     const localRoles = trx.selectFrom('roles').select('id').where('org_id', '=', org.id);
     await trx.deleteFrom('role_rights').where('role_id', 'in', localRoles).execute();
-    for (const table of ['group_members', 'group_roles', 'user_roles', 'groups', 'roles', 'global_role_tenants', 'rights_bundle_tenants', 'sessions', 'api_tokens', 'tasks'] as const) {
+    for (const table of ['group_members', 'group_roles', 'user_roles', 'groups', 'roles', 'global_role_tenants', 'rights_bundle_tenants', 'sessions', 'api_tokens', 'api_token_policies', 'tasks'] as const) {
       await trx.deleteFrom(table).where('org_id', '=', org.id).execute();
     }
     await trx.deleteFrom('orgs').where('id', '=', org.id).execute();

@@ -16,6 +16,8 @@ export interface RefusedExchange {
   /** The token's owner and org: the event is filed under them (the presenter is anonymous). */
   actor: AuditActor;
   reason: string;
+  /** Extra audit properties (issue 17: the refusal's reason code and the client address). */
+  properties?: Record<string, string>;
 }
 
 interface Window {
@@ -77,7 +79,7 @@ export class ExchangeFailureAudit {
     w.last = refused;
     if (w.written < this.maxPerWindow) {
       w.written++;
-      this.write(refused, `API token exchange refused: ${refused.reason}`, {});
+      this.write(refused, `API token exchange refused: ${refused.reason}`, refused.properties ?? {});
     } else {
       w.suppressed++;
     }

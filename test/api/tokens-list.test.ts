@@ -94,6 +94,8 @@ describe('GET /cloudapi/1.0.0/tokens paging (spec §6.1)', () => {
       id: sorted[0], name: bobTokens.find((x) => `urn:vcloud:token:${x.id}` === sorted[0])?.name, type: 'REFRESH',
       owner: { name: 'bob', id: expect.stringMatching(/^urn:vcloud:user:/) }, org: { name: 'acme', id: `urn:vcloud:org:${orgId}` },
       expirationTimeUtc: null, createdAt: expect.any(String), lastUsedAt: null, lastUsedIp: null,
+      // Issue 17: a token with no limits says so.
+      allowedNetworks: null, access: 'full', rights: null, idleExpirationTimeUtc: null, status: 'ACTIVE',
     });
     expect(all.link).toBe(`<${t.url}/cloudapi/1.0.0/tokens/?page=1>;rel="lastPage";type="application/json";model="Tokens"`);
   });

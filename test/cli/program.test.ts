@@ -24,7 +24,7 @@ describe('opendirector --help', () => {
 
   it('has every command of issue 5', () => {
     expect(commands.map(([name]) => name)).toEqual([
-      'serve', 'login', 'logout', 'whoami', 'token', 'token create', 'token list', 'token revoke', 'token exchange', 'api',
+      'serve', 'login', 'logout', 'whoami', 'token', 'token create', 'token list', 'token revoke', 'token revoke-all', 'token exchange', 'api',
       // Issue 16: service accounts.
       'sa', 'sa create', 'sa list', 'sa grant', 'sa deny', 'sa revoke', 'sa delete',
     ]);

@@ -67,6 +67,16 @@ describe.each(engines)('token introspection on %s (RFC 7662)', (engine) => {
     expect(own).toMatchObject({ active: true, org: 'System', iss: `${t.url}/oauth/provider` });
   });
 
+  it('gives an expiring API token its exp, and answers {"active": false} once it has expired (issue 17)', async () => {
+    const { id, token } = await freshToken(t, w, 'bob');
+    const setExpiry = (at: Date) => t.server.services.db.updateTable('api_tokens').set({ expires_at: at.toISOString() }).where('id', '=', id).execute();
+    const soon = new Date(Date.now() + 3_600_000);
+    await setExpiry(soon);
+    expect(await introspect(w.admin, token, '/oauth/provider')).toMatchObject({ active: true, client_id: id, exp: Math.floor(soon.getTime() / 1000) });
+    await setExpiry(new Date(Date.now() - 1000));
+    expect(await introspect(w.admin, token, '/oauth/provider')).toEqual({ active: false });
+  });
+
   it('answers only {"active": false} for another org\'s tokens (tenant caller), revoked, ended, unknown and malformed ones', async () => {
     const globexToken = await freshToken(t, w, 'gina');
     const revoked = await freshToken(t, w, 'bob');

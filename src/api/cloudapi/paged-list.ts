@@ -142,7 +142,7 @@ export interface PagedListSpec<O> {
   /** Column of the default order and the tie-breaker of every order. */
   defaultSort: string;
   model: string;
-  toWire: (row: O) => unknown;
+  toWire: (row: O, ctx: RequestContext) => unknown;
 }
 
 /**
@@ -203,7 +203,7 @@ export async function runPagedList<DB, TB extends keyof DB, O>(
     async () => Number((await countQuery(q).executeTakeFirst())?.n ?? 0),
     (pageSize, offset) => pageQuery(q, sortField?.column ?? spec.defaultSort, sortDesc !== undefined, spec.defaultSort, pageSize, offset).execute(),
   );
-  return pagedResult(ctx, rows.map(spec.toWire), total, page, spec.model);
+  return pagedResult(ctx, rows.map((row) => spec.toWire(row, ctx)), total, page, spec.model);
 }
 
 type RowsOf<O> = (...args: readonly unknown[]) => Promise<O[]>;
@@ -249,6 +249,6 @@ export function preparedPagedList<O>(
         return rowsOf(...args, offset);
       },
     );
-    return pagedResult(ctx, rows.map(spec.toWire), total, page, spec.model);
+    return pagedResult(ctx, rows.map((row) => spec.toWire(row, ctx)), total, page, spec.model);
   };
 }

@@ -7,6 +7,8 @@ import { authed, defineRoutes, type AuthedContext } from '../http/route.ts';
 import type { Services } from '../http/services.ts';
 import { preparedPagedList, type PagedListSpec } from './paged-list.ts';
 import { withLiteralSeparators } from './literal-separators.ts';
+import type { ApiTokenView } from '../../tokens/api-token-service.ts';
+import { effectiveExpiryMs, idleExpiryMs, tokenStatus } from '../../tokens/token-limits.ts';
 
 const P = '/cloudapi/1.0.0/tokens';
 
@@ -23,20 +25,37 @@ const TOKEN_FIELDS: FiqlFieldMap = {
   'org.id': { column: 'tk.orgId', map: urnMapper('org') },
   createdAt: { column: 'tk.createdAt', type: 'timestamp' },
   lastUsedAt: { column: 'tk.lastUsedAt', type: 'timestamp' },
+  // Issue 17: the inventory's filters (a token never used has no lastUsedAt; `neverUsed==true`).
+  expirationTimeUtc: { column: 'tk.expiresAt', type: 'timestamp' },
+  neverUsed: { column: 'tk.neverUsed', type: 'boolean' },
+  lastUsedIp: { column: 'tk.lastUsedIp' },
+  access: { column: 'tk.access' },
 };
 
-/** Token object (spec §5.2) plus extra fields createdAt/lastUsedAt/lastUsedIp (clients ignore unknown fields). */
-export function tokenWire(t: { id: string; name: string; userName: string; userId: string; orgName: string; orgId: string; createdAt: string; lastUsedAt: string | null; lastUsedIp: string | null }) {
+/**
+ * Token object (spec §5.2) plus extra fields createdAt/lastUsedAt/lastUsedIp and, issue 17, the
+ * token's limits and `status` (why it no longer works: EXPIRED, IDLE, DISABLED_BY_POLICY,
+ * NETWORKS_REQUIRED; else ACTIVE). `expirationTimeUtc` is null for a token that never expires.
+ * Clients ignore unknown fields. Never a secret or a hash.
+ */
+export function tokenWire(t: ApiTokenView, nowMs: number) {
+  const expiry = effectiveExpiryMs(t);
+  const idle = idleExpiryMs(t);
   return {
     id: toUrn('token', t.id),
     name: t.name,
     type: 'REFRESH',
     owner: { name: t.userName, id: toUrn('user', t.userId) },
     org: { name: t.orgName, id: toUrn('org', t.orgId) },
-    expirationTimeUtc: null,
+    expirationTimeUtc: expiry === null ? null : new Date(expiry).toISOString(),
     createdAt: t.createdAt,
     lastUsedAt: t.lastUsedAt,
     lastUsedIp: t.lastUsedIp,
+    allowedNetworks: t.allowedNetworks === null ? null : JSON.parse(t.allowedNetworks) as string[],
+    access: t.access,
+    rights: t.rights === null ? null : JSON.parse(t.rights) as string[],
+    idleExpirationTimeUtc: idle === null ? null : new Date(idle).toISOString(),
+    status: tokenStatus(t, nowMs),
   };
 }
 
@@ -44,10 +63,13 @@ type TokenRows = ReturnType<Services['apiTokens']['baseQuery']>;
 
 /** Live tokens with owner and org names, narrowed by `scope`, as the FIQL fields name them. */
 function tokenListQuery(s: Services, scope: (q: TokenRows) => TokenRows) {
-  return s.db.selectFrom(scope(s.apiTokens.baseQuery().where('t.revoked_at', 'is', null)).select(sql<string>`'REFRESH'`.as('type')).as('tk')).selectAll('tk');
+  return s.db.selectFrom(scope(s.apiTokens.baseQuery().where('t.revoked_at', 'is', null)).select(sql<string>`'REFRESH'`.as('type'))
+    .select(sql<number>`case when t.last_used_at is null then 1 else 0 end`.as('neverUsed')).as('tk')).selectAll('tk');
 }
 
-const TOKEN_LIST: PagedListSpec<Parameters<typeof tokenWire>[0]> = { fields: TOKEN_FIELDS, defaultSort: 'tk.id', model: 'Tokens', toWire: tokenWire };
+const TOKEN_LIST: PagedListSpec<ApiTokenView> = {
+  fields: TOKEN_FIELDS, defaultSort: 'tk.id', model: 'Tokens', toWire: (t, ctx) => tokenWire(t, ctx.services.clock.now().getTime()),
+};
 /** The three visibility scopes of the list (spec §5.1), each compiled once (issue 7). */
 const listAllTokens = preparedPagedList(0, (s) => tokenListQuery(s, (q) => q), TOKEN_LIST);
 const listOrgTokens = preparedPagedList(1, (s, orgId) => tokenListQuery(s, (q) => q.where('t.org_id', '=', orgId)), TOKEN_LIST);
@@ -89,7 +111,7 @@ export const tokensRoutes = defineRoutes([
     id: 'tokens.get', method: 'GET', path: `${P}/:id`, family: 'cloudapi', auth: 'session',
     handler: async (ctx) => {
       const c = authed(ctx);
-      return { body: tokenWire(await c.services.apiTokens.findVisible(c.principal, c.org.orgId, tokenIdParam(c))) };
+      return { body: tokenWire(await c.services.apiTokens.findVisible(c.principal, c.org.orgId, tokenIdParam(c)), c.services.clock.now().getTime()) };
     },
   },
   {
@@ -110,6 +132,19 @@ export const tokensRoutes = defineRoutes([
       if (!userId) throw new AppError('ACCESS_FORBIDDEN');
       const revoked = await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userId, c.clientIp);
       return { body: { revoked } };
+    },
+  },
+  {
+    // Issue 17: the inventory's bulk action, in CloudAPI's `…/{id}/<action>` style; 204, each
+    // token audited as api_token.revoked. Same reach rules as the route above.
+    id: 'tokens.revokeApiTokensOfUser', method: 'POST', path: '/cloudapi/1.0.0/users/:id/revokeApiTokens', family: 'cloudapi', auth: 'session',
+    right: RIGHTS.apiTokensManageAll,
+    handler: async (ctx) => {
+      const c = authed(ctx);
+      const userId = uuidFromUrn(c.params.id ?? '', 'user');
+      if (!userId) throw new AppError('ACCESS_FORBIDDEN');
+      await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userId, c.clientIp);
+      return { status: 204 };
     },
   },
 ]);

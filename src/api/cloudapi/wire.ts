@@ -42,12 +42,24 @@ export interface OAuthTokenResponse {
   expires_in: number;
   /** The API token secret on the jwt-bearer grant (once); null or absent on refresh_token. */
   refresh_token?: string | null;
+  /** Seconds until the API token itself expires (issue 17); only for a token that expires. */
+  refresh_token_expires_in?: number;
 }
 
 /** `POST /oauth/{…}/register` request body for an API token (spec §4.2). */
 export interface OAuthRegisterRequest {
   client_name: string;
+  /** Issue 17, all optional: RFC 3339 expiry (the org policy's default applies when absent). */
+  expires_at?: string;
+  /** CIDRs (IPv4/IPv6) the token and its sessions may be used from. */
+  allowed_networks?: string[];
+  /** `read`: sessions may only read (GET/HEAD) and end themselves. Default `full`. */
+  access?: TokenAccess;
+  /** Right names the token may use (intersected with the owner's current rights). */
+  rights?: string[];
 }
+
+export type TokenAccess = 'full' | 'read';
 
 /** `POST /oauth/{…}/register` response (spec §4.2). */
 export interface OAuthRegisterResponse {
@@ -56,6 +68,11 @@ export interface OAuthRegisterResponse {
   client_id: string;
   grant_types?: string[];
   token_endpoint_auth_method?: string;
+  /** Echoed when set (issue 17); `expires_at` also when the org policy's default lifetime set it. */
+  expires_at?: string;
+  allowed_networks?: string[];
+  access?: TokenAccess;
+  rights?: string[];
 }
 
 /** JSON Session (spec §3.10), plus OpenDirector's two flags on `sessions/current`. */
@@ -95,6 +112,28 @@ export interface Token {
   createdAt?: string;
   lastUsedAt?: string | null;
   lastUsedIp?: string | null;
+  /** Issue 17: the limits chosen at creation (null = none). */
+  allowedNetworks?: string[] | null;
+  access?: TokenAccess;
+  rights?: string[] | null;
+  /** When the token stops for lack of use under the org's idleExpiryDays; null = no idle limit. */
+  idleExpirationTimeUtc?: string | null;
+  /** Why the token no longer works, or ACTIVE. */
+  status?: TokenStatus;
+}
+
+export type TokenStatus = 'ACTIVE' | 'EXPIRED' | 'IDLE' | 'DISABLED_BY_POLICY' | 'NETWORKS_REQUIRED';
+
+/** An org's API-token policy (`/cloudapi/1.0.0/orgs/{id}/apiTokenPolicy`, issue 17); null = no limit. */
+export interface ApiTokenPolicy {
+  enabled: boolean;
+  maxLifetimeDays: number | null;
+  defaultLifetimeDays: number | null;
+  idleExpiryDays: number | null;
+  maxTokensPerUser: number | null;
+  requireAllowedNetworks: boolean;
+  /** In answers only. */
+  org?: EntityRef;
 }
 
 /** OpenDirector's `POST /cloudapi/1.0.0/users/{urn}/tokens/revoke` answer. */

@@ -30,8 +30,9 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
           version = fixedVersion ?? versionFor(req.headers.accept);
           let principal: Principal | null = null;
           let org: OrgContext | null = null;
+          const clientIp = clientAddressOf(req.ip);
           if (route.auth === 'session') {
-            principal = await authenticate(services, req.headers);
+            principal = await authenticate(services, req.headers, clientIp);
             org = await resolveOrgContext(services, principal, req.headers);
             authorize(route, principal);
           }
@@ -41,7 +42,7 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
             query: (req.query ?? {}) as Record<string, string | string[] | undefined>,
             body: req.body,
             rawBody: (req as FastifyRequest & { rawBodyText?: string }).rawBodyText,
-            clientIp: clientAddressOf(req.ip),
+            clientIp,
           };
           const result = await route.handler(ctx);
           return sendResult(reply, route.family, version, result);

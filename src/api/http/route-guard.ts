@@ -6,11 +6,12 @@ import { readCredential } from './credentials.ts';
 import { isValidPortalCsrf } from './portal-cookie.ts';
 import { uuidFromUrn } from '../../common/ids.ts';
 import { isApiTokenSession, isStrippedForApiTokenSession } from '../../sessions/api-token-session-policy.ts';
+import { readOnlyMayCall } from '../../tokens/token-limits.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Step: authentication. Returns the principal, or throws UNAUTHORIZED (401). */
-export async function authenticate(services: Services, headers: Headers): Promise<Principal> {
+export async function authenticate(services: Services, headers: Headers, clientIp: string): Promise<Principal> {
   const cred = readCredential(headers);
   if (!cred) throw new AppError('UNAUTHORIZED');
   const principal = cred.kind === 'legacy'
@@ -26,6 +27,11 @@ export async function authenticate(services: Services, headers: Headers): Promis
   }
   if (cred.kind === 'portalCookie' && !isValidPortalCsrf(services.keys, cred.token, principal.sessionId, cred.csrf)) {
     throw new AppError('UNAUTHORIZED', { message: 'A portal session cookie must come with its X-OpenDirector-CSRF header.' });
+  }
+  // Issue 17: a session made from an API token with allowed networks works only from them.
+  if (principal.tokenLimits?.networks && !principal.tokenLimits.networks.allows(clientIp)) {
+    await services.apiTokens.recordRequestRefusal(principal, clientIp);
+    throw new AppError('API_TOKEN_NETWORK_FORBIDDEN');
   }
   return principal;
 }
@@ -56,6 +62,7 @@ export async function resolveOrgContext(services: Services, p: Principal, header
 export function authorize(route: RouteSpec, p: Principal): void {
   if (p.enrolmentOnly && !route.allowEnrolmentOnly) throw new AppError('ENROLMENT_REQUIRED');
   if (p.apiTokenId && route.apiTokenSession === 'deny') throw new AppError('API_TOKEN_SESSION_FORBIDDEN');
+  if (p.tokenLimits?.readOnly && !readOnlyMayCall(route)) throw new AppError('API_TOKEN_READ_ONLY');
   if (route.providerOnly && !p.isProvider) throw new AppError('ACCESS_FORBIDDEN');
   if (route.right && !p.rights.has(route.right)) {
     // A token session lacking a right that the policy stripped gets the token-session message.

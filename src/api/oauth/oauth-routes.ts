@@ -3,6 +3,7 @@ import { grantHandlers, readTokenParams, requireParam } from '../../oauth/index.
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
 import type { OAuthOrgRef } from '../../tokens/api-token-service.ts';
 import { authed, defineRoutes, type AuthedContext, type RequestContext, type RouteSpec } from '../http/route.ts';
+import { registeredLimits } from '../../tokens/token-limits-wire.ts';
 
 function orgRefOf(ctx: RequestContext): OAuthOrgRef {
   const org = ctx.params.org;
@@ -22,7 +23,7 @@ async function register(ctx: RequestContext) {
   if (!c.principal.rights.has(RIGHTS.apiTokensManage)) {
     throw new AppError('ACCESS_FORBIDDEN', { message: `Either you need some or all of the following rights [${RIGHTS.apiTokensManage}] to perform operations [${c.params.org === undefined ? 'oauth.registerProvider' : 'oauth.registerTenant'}] or the target entity is invalid.` });
   }
-  const token = await c.services.apiTokens.register(c.principal, orgRefOf(c), fields.client_name, c.clientIp);
+  const token = await c.services.apiTokens.register(c.principal, orgRefOf(c), fields.client_name, c.clientIp, fields);
   // Status 200 (Go accepts 200 or 201); grant_types / auth method values are unconfirmed (spec §13.4).
   return {
     body: {
@@ -30,6 +31,7 @@ async function register(ctx: RequestContext) {
       client_id: token.id,
       grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token'],
       token_endpoint_auth_method: 'none',
+      ...registeredLimits(token),
     },
     contentType: 'application/json',
   };

@@ -4,6 +4,7 @@ import { parseApiToken } from '../../tokens/api-token-format.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { countFailure } from '../../security/rate-limiter.ts';
 import { isServiceAccountRefreshToken } from '../../service-accounts/index.ts';
+import { expiryFields } from '../../tokens/token-limits-wire.ts';
 
 /**
  * `grant_type=refresh_token` (RFC 6749 §6, spec §4.4): API token → access token; a service
@@ -36,11 +37,11 @@ export const refreshTokenGrant: GrantHandler = {
     const clientId = params.client_id === '' ? undefined : params.client_id;
     // A service account's token rotates: the answer carries the next one (spec §4.4, §5.7 step 6).
     if (isServiceAccountRefreshToken(apiToken)) return refreshServiceAccount();
-    const { session } = await services.apiTokens.exchange(org, apiToken, clientIp, {
+    const { session, tokenExpiresAt } = await services.apiTokens.exchange(org, apiToken, clientIp, {
       clientId, beforeFailure: () => countFailure(services.tokenLimiter, limitKeys),
     });
     const expiresIn = Math.max(1, Math.round((session.expiresAt.getTime() - services.clock.now().getTime()) / 1000));
-    const response = { access_token: session.accessToken, token_type: 'Bearer' as const, expires_in: expiresIn };
+    const response = { access_token: session.accessToken, token_type: 'Bearer' as const, ...expiryFields(expiresIn, tokenExpiresAt, services.clock.now()) };
     // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
     // openid-client 6) reject a null refresh_token; they send client_id, VCD's own clients do
     // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).

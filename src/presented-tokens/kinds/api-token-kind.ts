@@ -1,5 +1,6 @@
 import { appendAuditEvent } from '../../audit/audit-writer.ts';
 import { parseApiToken, secretHashesMatch } from '../../tokens/api-token-format.ts';
+import { effectiveExpiryMs, TOKEN_GOVERNANCE_COLUMNS, tokenRefusal } from '../../tokens/token-limits.ts';
 import type { ActiveTokenFacts, PresentedTokenDeps, PresentedTokenKind } from '../presented-token-kind.ts';
 
 /** The presented API token's row, its owner and org, or undefined; the secret compared in constant time. */
@@ -9,6 +10,8 @@ async function findApiToken(token: string, deps: PresentedTokenDeps) {
   const row = await deps.db.selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .innerJoin('orgs as o', 'o.id', 't.org_id')
+    .leftJoin('api_token_policies as tp', 'tp.org_id', 't.org_id')
+    .select(TOKEN_GOVERNANCE_COLUMNS)
     .select([
       't.id', 't.name', 't.org_id', 't.user_id', 't.secret_hash', 't.revoked_at', 't.minted_at', 't.created_at',
       'u.username', 'u.enabled', 'o.name as orgName', 'o.is_enabled as orgEnabled',
@@ -24,7 +27,9 @@ async function findApiToken(token: string, deps: PresentedTokenDeps) {
  * the token endpoint finds it. Live means: not revoked, owner enabled (an automatic lock-out does not
  * stop tokens, issue 15), org enabled
  * (the System org cannot be disabled) — what the refresh grant checks.
- * TODO(issue 17 merge): also refuse a token past its `expires_at` once that column exists.
+ * Issue 17: a token past its expiry (its own or its org policy's maximum), idle past the policy's
+ * limit, or refused by its org's policy is inactive; `exp` is its expiry when it has one. Its
+ * allowed networks are not matched against any address: they limit where it is used, not whether it is live.
  */
 export const apiTokenKind: PresentedTokenKind = {
   kind: 'api_token',
@@ -36,14 +41,17 @@ export const apiTokenKind: PresentedTokenKind = {
     if (!row) return { found: false, active: null };
     const live = row.revoked_at === null && row.enabled === 1
       && (row.orgEnabled === 1 || row.orgName === deps.systemOrgName);
-    if (!live) return { found: true, active: null };
+    if (!live || tokenRefusal(row, deps.clock.now().getTime(), null, true) !== null) {
+      return { found: true, active: null };
+    }
+    const expiryMs = effectiveExpiryMs(row);
     const issuedAt = row.minted_at ?? row.created_at;
     const facts: ActiveTokenFacts = {
       // Not `Bearer`: an API token is no access token, and a gateway that checks token_type
       // must not let one through as a bearer credential (RFC 7662 §2.2 leaves the value open).
       tokenType: 'refresh_token',
       orgId: row.org_id, orgName: row.orgName, userId: row.user_id, username: row.username,
-      clientId: row.id, issuedAtSeconds: Math.floor(Date.parse(issuedAt) / 1000), expiresAtSeconds: null, scope: null, jti: null,
+      clientId: row.id, issuedAtSeconds: Math.floor(Date.parse(issuedAt) / 1000), expiresAtSeconds: expiryMs === null ? null : Math.floor(expiryMs / 1000), scope: null, jti: null,
     };
     return { found: true, active: facts };
   },

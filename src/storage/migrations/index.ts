@@ -9,6 +9,7 @@ import * as inventoryNameUnique from './2026-11-23-1501-inventory-name-unique.ts
 import * as apiTokenSecretHashUnique from './2026-11-23-1601-api-token-secret-hash-unique.ts';
 import * as serviceAccounts from './2026-12-02-1200-service-accounts.ts';
 import * as lockoutPolicyAndAttemptsInFlight from './2026-12-02-1210-lockout-policy-and-attempts-in-flight.ts';
+import * as apiTokenGovernance from './2026-12-02-1210-api-token-governance.ts';
 
 export interface Migration {
   readonly name: string;
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   { name: '2026-11-23-1601-api-token-secret-hash-unique', up: apiTokenSecretHashUnique.up },
   { name: '2026-12-02-1200-service-accounts', up: serviceAccounts.up },
   { name: '2026-12-02-1210-lockout-policy-and-attempts-in-flight', up: lockoutPolicyAndAttemptsInFlight.up },
+  { name: '2026-12-02-1210-api-token-governance', up: apiTokenGovernance.up },
 ];

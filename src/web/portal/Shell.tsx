@@ -13,6 +13,8 @@ import { OrgsScreen } from './screens/OrgsScreen.tsx';
 import { ServiceAccountsScreen } from './screens/ServiceAccountsScreen.tsx';
 import { DeviceScreen } from './screens/DeviceScreen.tsx';
 import { RightsContainerList, RightsContainerDetail, BUNDLES, GLOBAL_ROLES } from './screens/RightsContainerScreens.tsx';
+import { ApiTokenInventoryScreen } from './screens/ApiTokenInventoryScreen.tsx';
+import { TokenPolicyScreen } from './screens/TokenPolicyScreen.tsx';
 
 interface NavItem {
   label: string;
@@ -31,6 +33,7 @@ function navSections(session: PortalSession): { title: string; items: NavItem[] 
         { label: 'Users', segments: ['admin', 'users'], visible: can(RIGHTS.userView) },
         { label: 'Roles', segments: ['admin', 'roles'], visible: can(RIGHTS.roleView) },
         { label: 'Service accounts', segments: ['admin', 'serviceAccounts'], visible: can(RIGHTS.serviceAccountsView) || can(RIGHTS.serviceAccountsManage) || can(RIGHTS.serviceAccountsViewLimited) },
+        { label: 'API tokens', segments: ['admin', 'apiTokens'], visible: can(RIGHTS.apiTokensManageAll) },
         { label: 'Audit log', segments: ['admin', 'audit'], visible: can(RIGHTS.auditView) },
       ],
     },
@@ -40,6 +43,7 @@ function navSections(session: PortalSession): { title: string; items: NavItem[] 
         { label: 'Organizations', segments: ['provider', 'orgs'], visible: provider && can(RIGHTS.orgView) },
         { label: 'Rights bundles', segments: ['provider', 'rightsBundles'], visible: provider && can(RIGHTS.rightsBundleView) },
         { label: 'Global roles', segments: ['provider', 'globalRoles'], visible: provider && can(RIGHTS.globalRoleView) },
+        { label: 'API token policy', segments: ['provider', 'tokenPolicy'], visible: provider && can(RIGHTS.apiTokensManageAll) },
       ],
     },
   ];
@@ -55,6 +59,8 @@ function screenFor(route: Route, session: PortalSession): ReactNode {
   if (a === 'admin' && b === 'audit') return <AuditScreen {...props} />;
   if (a === 'admin' && b === 'serviceAccounts') return <ServiceAccountsScreen {...props} />;
   if (a === 'device') return <DeviceScreen {...props} />;
+  if (a === 'admin' && b === 'apiTokens') return <ApiTokenInventoryScreen {...props} />;
+  if (a === 'provider' && b === 'tokenPolicy') return <TokenPolicyScreen {...props} />;
   if (a === 'provider' && b === 'orgs') return <OrgsScreen session={session} />;
   if (a === 'provider' && (b === 'rightsBundles' || b === 'globalRoles')) {
     const kind = b === 'rightsBundles' ? BUNDLES : GLOBAL_ROLES;

@@ -1,4 +1,4 @@
-import type { PagedEnvelope, Session, Token } from '../../api/cloudapi/wire.ts';
+import type { ApiTokenPolicy, OAuthRegisterRequest, PagedEnvelope, Session, Token } from '../../api/cloudapi/wire.ts';
 
 /**
  * The portal's only way to the server: the public API families plus the small cookie-session
@@ -63,6 +63,8 @@ export interface CallOptions {
   /** Legacy XML family: XML Accept header, text result. */
   xml?: boolean;
   headers?: Record<string, string>;
+  /** A 401 is only this call's failure: it does not end the portal session (background reads). */
+  keepSessionOn401?: boolean;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
   const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) {
     const err = await toApiError(res);
-    if (res.status === 401 && csrfToken && !isOAuthTokenEndpoint(path)) {
+    if (res.status === 401 && csrfToken && !isOAuthTokenEndpoint(path) && !opts.keepSessionOn401) {
       forgetSecrets();
       onSessionLost?.();
     }
@@ -181,14 +183,16 @@ export function oauthBase(session: Session): string {
  * secret. The secret is returned to the caller and kept nowhere else. If the mint fails, the
  * half-made token is revoked so no nameless-secret token lingers.
  */
-export async function createApiToken(session: Session, name: string): Promise<{ id: string; token: string }> {
+export async function createApiToken(
+  session: Session, name: string, limits: Omit<OAuthRegisterRequest, 'client_name'> = {},
+): Promise<{ id: string; token: string; expiresAt: string | null }> {
   const base = oauthBase(session);
-  const reg = await api<{ client_id: string }>('POST', `${base}/register`, { body: { client_name: name } });
+  const reg = await api<{ client_id: string; expires_at?: string }>('POST', `${base}/register`, { body: { client_name: name, ...limits } });
   try {
     const assertion = accessToken ?? (await api<{ accessToken: string }>('POST', '/portal/session/assertion')).accessToken;
     const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion, client_id: reg.client_id });
     const minted = await api<{ refresh_token: string }>('POST', `${base}/token`, { form, headers: { Accept: 'application/json' } });
-    return { id: reg.client_id, token: minted.refresh_token };
+    return { id: reg.client_id, token: minted.refresh_token, expiresAt: reg.expires_at ?? null };
   } catch (e) {
     await api('DELETE', `/cloudapi/1.0.0/tokens/urn:vcloud:token:${reg.client_id}`).catch(() => undefined);
     throw e;
@@ -220,4 +224,18 @@ export function fiqlValue(v: string): string {
 /** The UUID at the end of a URN (or the value itself). */
 export function uuidOf(urn: string): string {
   return urn.split(':').pop() ?? urn;
+}
+
+/** An org's API-token policy (issue 17); readable by the org's token holders, written by the provider. */
+export function getTokenPolicy(orgUuid: string, opts: { keepSessionOn401?: boolean } = {}): Promise<ApiTokenPolicy> {
+  return api<ApiTokenPolicy>('GET', `/cloudapi/1.0.0/orgs/urn:vcloud:org:${orgUuid}/apiTokenPolicy`, opts);
+}
+
+export function putTokenPolicy(orgUuid: string, policy: Omit<ApiTokenPolicy, 'org'>): Promise<ApiTokenPolicy> {
+  return api<ApiTokenPolicy>('PUT', `/cloudapi/1.0.0/orgs/urn:vcloud:org:${orgUuid}/apiTokenPolicy`, { body: policy });
+}
+
+/** Revokes every API token of one user (`POST /cloudapi/1.0.0/users/{urn}/revokeApiTokens`). */
+export async function revokeApiTokensOfUser(userUrn: string, tenant: string | null = null): Promise<void> {
+  await api('POST', `/cloudapi/1.0.0/users/${userUrn}/revokeApiTokens`, { tenant, body: {} });
 }

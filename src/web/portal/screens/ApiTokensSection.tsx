@@ -1,7 +1,8 @@
 import { useRef, useState, type FormEvent } from 'react';
-import type { Token } from '../../../api/cloudapi/wire.ts';
-import { createApiToken, fiqlValue, listAll, revokeApiToken, type PortalSession } from '../api.ts';
+import type { ApiTokenPolicy, OAuthRegisterRequest, Token } from '../../../api/cloudapi/wire.ts';
+import { createApiToken, fiqlValue, getTokenPolicy, listAll, revokeApiToken, uuidOf, type PortalSession } from '../api.ts';
 import { ConfirmDialog, Dialog, EmptyState, ErrorMessage, Field, KebabMenu, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
+import { TokenBadges, expiryText } from '../components/TokenBadges.tsx';
 
 /**
  * User preferences › API Tokens (seeds 000–003): the caller's own tokens by name, created and
@@ -26,20 +27,28 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
       </div>
       <p className="muted">
         Scripts and tools such as Terraform use an API token instead of your password and second factor.
-        Tokens do not expire: revoke the ones you no longer need.
+        Give a token an expiry, read-only access or allowed networks when you create it, and revoke the ones you no longer need.
       </p>
       <ErrorMessage error={tokens.error} />
       {tokens.loading && !tokens.data ? <Loading /> : tokens.data?.length === 0 ? (
         <EmptyState>You have no API tokens. Choose New to create one.</EmptyState>
       ) : (
         <table>
-          <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Name</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th>
+              <th scope="col">From</th><th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th>
+            </tr>
+          </thead>
           <tbody>
             {tokens.data?.map((t) => (
               <tr key={t.id}>
                 <td>{t.name}</td>
                 <td>{formatTime(t.createdAt)}</td>
+                <td>{expiryText(t)}</td>
                 <td>{formatTime(t.lastUsedAt)}</td>
+                <td>{t.lastUsedIp ?? '—'}</td>
+                <td><TokenBadges token={t} /></td>
                 <td className="row-actions"><KebabMenu label={`Actions for token ${t.name}`} items={[{ label: 'Revoke', onSelect: () => { revoked.current = false; setRevoking(t); } }]} /></td>
               </tr>
             ))}
@@ -71,16 +80,25 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
 function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose: () => void }) {
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
+  const [expiresAt, setExpiresAt] = useState<string | null>(null);
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
   const field = useRef<HTMLInputElement>(null);
   const action = useAction();
+  // The org's policy decides which expiries are offered (none at all when it sets a maximum).
+  // A background read: if the session has ended, the Create that follows says so (not this read).
+  const policy = useLoad(() => getTokenPolicy(uuidOf(session.org.id), { keepSessionOn401: true }).catch(() => null), [session.org.id]);
+  const [limits, setLimits] = useState<LimitsForm>({ expiry: 'default', customDate: '', readOnly: false, limitRights: false, rights: [], networks: '' });
 
   const close = () => {
     if (!action.busy) onClose();
   };
   const create = async (e: FormEvent) => {
     e.preventDefault();
-    await action.run(async () => setSecret((await createApiToken(session, name.trim())).token));
+    await action.run(async () => {
+      const created = await createApiToken(session, name.trim(), limitsBody(limits));
+      setExpiresAt(created.expiresAt);
+      setSecret(created.token);
+    });
   };
   const copy = async () => {
     if (!secret) return;
@@ -102,6 +120,7 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
           <Field label="Token name" hint="A name that tells you where the token is used, for example terraform-ci.">
             {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} autoFocus />}
           </Field>
+          {policy.loading ? <Loading /> : <LimitsFields policy={policy.data ?? null} rights={session.rights} form={limits} onChange={setLimits} />}
           <ErrorMessage error={action.error} />
           <div className="actions">
             <button type="button" onClick={close} disabled={action.busy}>Cancel</button>
@@ -119,6 +138,7 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
       <Field label={`API token "${name.trim()}"`}>
         {(id) => <input id={id} ref={field} className="secret" value={secret} readOnly onFocus={(e) => e.target.select()} />}
       </Field>
+      <p className="muted">{expiresAt ? `It expires on ${new Date(expiresAt).toLocaleString()}.` : 'It does not expire.'}</p>
       <div className="actions">
         <span role="status" className="muted">
           {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Could not copy: the token is selected, copy it with Ctrl+C (⌘C).' : ''}
@@ -129,5 +149,79 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
         <button type="button" className="primary" onClick={onClose}>OK</button>
       </div>
     </Dialog>
+  );
+}
+
+interface LimitsForm {
+  /** `default`: what the org's policy says (never, without a policy); else days, `custom` or `never`. */
+  expiry: 'default' | '30' | '90' | '365' | 'custom' | 'never';
+  customDate: string;
+  readOnly: boolean;
+  limitRights: boolean;
+  rights: string[];
+  networks: string;
+}
+
+/** The register body's optional limits (issue 17) from the dialog's fields. */
+function limitsBody(f: LimitsForm): Omit<OAuthRegisterRequest, 'client_name'> {
+  const body: Omit<OAuthRegisterRequest, 'client_name'> = {};
+  if (f.expiry === '30' || f.expiry === '90' || f.expiry === '365') body.expires_at = new Date(Date.now() + Number(f.expiry) * 86_400_000).toISOString();
+  // The end of the chosen day, in UTC.
+  if (f.expiry === 'custom' && f.customDate) body.expires_at = `${f.customDate}T23:59:59Z`;
+  if (f.readOnly) body.access = 'read';
+  if (f.limitRights) body.rights = f.rights;
+  const networks = f.networks.split(/[\s,]+/).filter((n) => n !== '');
+  if (networks.length > 0) body.allowed_networks = networks;
+  return body;
+}
+
+const EXPIRY_CHOICES: { value: LimitsForm['expiry']; label: string; days?: number }[] = [
+  { value: '30', label: '30 days', days: 30 }, { value: '90', label: '90 days', days: 90 }, { value: '365', label: '365 days', days: 365 },
+  { value: 'custom', label: 'Custom date' }, { value: 'never', label: 'Never' },
+];
+
+/** Expiry, read-only, a rights picker and allowed networks, as the org's policy allows them. */
+function LimitsFields({ policy, rights, form, onChange }: { policy: ApiTokenPolicy | null; rights: string[]; form: LimitsForm; onChange: (f: LimitsForm) => void }) {
+  const set = (patch: Partial<LimitsForm>) => onChange({ ...form, ...patch });
+  const max = policy?.maxLifetimeDays ?? null;
+  const dflt = policy?.defaultLifetimeDays ?? max;
+  const choices = EXPIRY_CHOICES.filter((c) => (c.value === 'never' ? max === null : c.days === undefined || max === null || c.days <= max));
+  const latest = max === null ? undefined : new Date(Date.now() + max * 86_400_000).toISOString().slice(0, 10);
+  return (
+    <fieldset className="limits">
+      <legend>Limits</legend>
+      <Field label="Expires" hint={max !== null ? `Your organization allows tokens of at most ${max} days.` : undefined}>
+        {(id) => (
+          <select id={id} value={form.expiry} onChange={(e) => set({ expiry: e.target.value as LimitsForm['expiry'] })}>
+            <option value="default">{dflt === null ? 'Never (default)' : `In ${dflt} days (organization default)`}</option>
+            {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          </select>
+        )}
+      </Field>
+      {form.expiry === 'custom' && (
+        <Field label="Expiry date">
+          {(id) => <input id={id} type="date" value={form.customDate} min={new Date().toISOString().slice(0, 10)} max={latest} onChange={(e) => set({ customDate: e.target.value })} required />}
+        </Field>
+      )}
+      <label className="check"><input type="checkbox" checked={form.readOnly} onChange={(e) => set({ readOnly: e.target.checked })} />Read-only: scripts using this token can only read</label>
+      <label className="check"><input type="checkbox" checked={form.limitRights} onChange={(e) => set({ limitRights: e.target.checked, rights: e.target.checked ? form.rights : [] })} />Only some of my rights</label>
+      {form.limitRights && (
+        <ul className="checks rights" aria-label="Rights of the token">
+          {[...rights].sort().map((r) => (
+            <li key={r}>
+              <label className="check">
+                <input type="checkbox" checked={form.rights.includes(r)} onChange={(e) => set({ rights: e.target.checked ? [...form.rights, r] : form.rights.filter((x) => x !== r) })} />{r}
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Field
+        label="Allowed networks"
+        hint={policy?.requireAllowedNetworks ? 'Required by your organization: the networks (CIDR) the token is used from, e.g. 203.0.113.0/24.' : 'Optional: only from these networks (CIDR, comma-separated), e.g. 203.0.113.0/24. Empty: from anywhere.'}
+      >
+        {(id) => <input id={id} value={form.networks} onChange={(e) => set({ networks: e.target.value })} required={policy?.requireAllowedNetworks === true} />}
+      </Field>
+    </fieldset>
   );
 }

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { Role, Token, User } from '../../../api/cloudapi/wire.ts';
 import { RIGHTS } from '../../../rbac/rights-catalog.ts';
-import { api, fiqlValue, listAll, revokeApiToken, type PortalSession } from '../api.ts';
+import { api, fiqlValue, listAll, revokeApiToken, revokeApiTokensOfUser, type PortalSession } from '../api.ts';
+import { TokenBadges, expiryText } from '../components/TokenBadges.tsx';
 import { href, navigate, type Route } from '../router.ts';
 import { ConfirmDialog, EmptyState, ErrorMessage, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
 import { userStatus } from './UsersScreen.tsx';
@@ -111,11 +112,17 @@ function UserTokensPanel({ user, tenant, onConfirm }: { user: User; tenant: stri
       <ErrorMessage error={tokens.error} />
       {tokens.loading && !tokens.data ? <Loading /> : tokens.data?.length === 0 ? <EmptyState>{user.username} has no API tokens.</EmptyState> : (
         <table>
-          <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Name</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">From</th>
+              <th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th>
+            </tr>
+          </thead>
           <tbody>
             {tokens.data?.map((t) => (
               <tr key={t.id}>
-                <td>{t.name}</td><td>{formatTime(t.createdAt)}</td><td>{formatTime(t.lastUsedAt)}</td>
+                <td>{t.name}</td><td>{formatTime(t.createdAt)}</td><td>{expiryText(t)}</td><td>{formatTime(t.lastUsedAt)}</td>
+                <td>{t.lastUsedIp ?? '—'}</td><td><TokenBadges token={t} /></td>
                 <td className="row-actions"><button type="button" onClick={() => onConfirm({ kind: 'revoke', token: t })} aria-label={`Revoke token ${t.name}`}>Revoke</button></td>
               </tr>
             ))}
@@ -145,7 +152,7 @@ function ConfirmFor({ confirm, user, tenant, path, onClose }: { confirm: Confirm
     case 'revokeAll':
       return (
         <ConfirmDialog title="Revoke all API tokens" confirmLabel="Revoke all" onClose={onClose}
-          onConfirm={() => api('POST', `${path}/tokens/revoke`, { tenant })}>
+          onConfirm={() => revokeApiTokensOfUser(user.id, tenant)}>
           <p>Revoke every API token of <strong>{user.username}</strong>? Anything using them stops working at once.</p>
         </ConfirmDialog>
       );
