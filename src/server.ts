@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { openDatabase, type DatabaseHandle } from './storage/db.ts';
@@ -22,10 +22,19 @@ import { createHttpApp } from './api/http/create-http-app.ts';
 import { registerRoutes } from './api/http/register-routes.ts';
 import type { Services } from './api/http/services.ts';
 import { allRoutes } from './api/routes.ts';
+import { healthRoutes } from './api/health-routes.ts';
+import { sendError } from './api/http/respond.ts';
+import { AppError } from './errors/app-error.ts';
+import { createManagementServer, registerHttpMetrics, watchPostgresPool } from './metrics/index.ts';
 import { createPortal } from './web/serve-portal.ts';
 import { StartupError } from './startup/startup-error.ts';
 import { explainDatabaseFailure, explainDataDirFailure, explainListenFailure } from './startup/explain-startup-failure.ts';
 import { readTlsFiles } from './startup/read-tls-files.ts';
+
+/** Paths only the management listener serves (issue 19): 404 on the public port. */
+function isManagementOnlyPath(url: string): boolean {
+  return url === '/metrics' || url.startsWith('/metrics?') || url.startsWith('/metrics/');
+}
 
 /** How often a server on the embedded database looks for a `keys` command's change (no NOTIFY there). */
 const SIGNING_KEYS_POLL_MS = 2_000;
@@ -38,6 +47,8 @@ export interface RunningServer {
   baseUrl(): string;
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** URL of the management listener (metrics, probes) once listening; undefined when not configured. */
+  managementUrl(): string | undefined;
   /** Set on first start when the admin password was generated (printed once by `serve`). */
   readonly generatedAdminPassword: string | undefined;
 }
@@ -163,12 +174,25 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   };
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
-  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
+  // The public port never serves the management endpoints (not even the portal's index.html).
+  const portalFallback = async (req: FastifyRequest, reply: FastifyReply) => (isManagementOnlyPath(req.url)
+    ? sendError(reply, 'cloudapi', new AppError('NOT_FOUND'), String(req.id))
+    : portal.serveIndex(req, reply));
+  const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback, trustedProxies: config.trustedProxies });
+  const management = config.managementPort === undefined ? undefined : createManagementServer({
+    host: config.managementHost, port: config.managementPort, logger,
+    registerProbes: (m) => registerRoutes(m, services, healthRoutes, () => baseUrl),
+  });
+  // Request metrics cost a hook per request: only when something can scrape them.
+  if (management) registerHttpMetrics(app);
+  const unwatchPool = database.pgPool ? watchPostgresPool(database.pgPool) : () => undefined;
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
+  let managementUrl: string | undefined;
   return {
     app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
     baseUrl: () => baseUrl,
+    managementUrl: () => managementUrl,
     async listen() {
       try {
         await app.listen({ host: config.host, port: config.port });
@@ -177,9 +201,19 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       }
       const port = (app.server.address() as AddressInfo).port;
       if (config.port === 0) baseUrl = baseUrl.replace(/:0$/, `:${port}`);
+      if (management) {
+        try {
+          managementUrl = await management.listen();
+        } catch (err) {
+          await app.close();
+          throw explainListenFailure(err, config.managementHost, config.managementPort ?? 0);
+        }
+      }
       return baseUrl;
     },
     async close() {
+      await management?.close();
+      unwatchPool();
       await app.close();
       stopFollowingKeys();
       await notifications.close();

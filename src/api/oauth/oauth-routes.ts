@@ -46,7 +46,7 @@ async function token(ctx: RequestContext) {
 const registerSpec = {
   family: 'oauth', auth: 'session', method: 'POST', right: RIGHTS.apiTokensManage, apiTokenSession: 'deny', handler: register,
 } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
-const tokenSpec = { family: 'oauth', auth: 'none', method: 'POST', handler: token } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
+const tokenSpec = { family: 'oauth', auth: 'none', method: 'POST', metric: 'grant', handler: token } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
 
 /** The OAuth endpoints for the provider and for each tenant org (spec §4.1). */
 export const oauthRoutes = defineRoutes([
