@@ -20,6 +20,7 @@ import { groupsRoutes } from './cloudapi/groups-routes.ts';
 import { mfaRoutes } from './cloudapi/mfa-routes.ts';
 import { adminUserRoutes } from './legacy-xml/admin-user-routes.ts';
 import { adminOrgRoutes } from './legacy-xml/admin-org-routes.ts';
+import { openApiRoutes } from './openapi/openapi-routes.ts';
 
 /** Every API route. Adding a route module is one import plus one entry here. */
 export const allRoutes: readonly RouteSpec[] = [
@@ -44,4 +45,6 @@ export const allRoutes: readonly RouteSpec[] = [
   ...mfaRoutes,
   ...adminUserRoutes,
   ...adminOrgRoutes,
+  // Last: the document describes every route above (and any added later) from this table.
+  ...openApiRoutes(() => allRoutes),
 ];

@@ -72,6 +72,8 @@ export interface RouteSpec {
    * request body with it (z.toJSONSchema), so the document and the validation cannot drift.
    */
   readonly bodySchema?: z.ZodType;
+  /** Media type of that body in the OpenAPI document (default application/json). */
+  readonly bodyMediaType?: string;
   readonly handler: (ctx: RequestContext) => Promise<HandlerResult> | HandlerResult;
 }
 
