@@ -32,7 +32,7 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
       {tokens.loading && !tokens.data ? <Loading /> : tokens.data?.length === 0 ? (
         <EmptyState>You have no API tokens. Choose New to create one.</EmptyState>
       ) : (
-        <table>
+        <div className="table-wrap"><table>
           <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {tokens.data?.map((t) => (
@@ -44,7 +44,7 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {creating && <NewTokenDialog session={session} onClose={() => { setCreating(false); tokens.reload(); }} />}
       {revoking && (

@@ -28,7 +28,7 @@ export function UsersScreen({ session, route }: { session: PortalSession; route:
       {users.loading && !users.data ? <Loading /> : users.data?.length === 0 ? (
         <EmptyState>This organization has no users yet.</EmptyState>
       ) : (
-        <table>
+        <div className="table-wrap"><table>
           <thead><tr><th scope="col">User name</th><th scope="col">Full name</th><th scope="col">Roles</th><th scope="col">Status</th></tr></thead>
           <tbody>
             {users.data?.map((u) => (
@@ -40,7 +40,7 @@ export function UsersScreen({ session, route }: { session: PortalSession; route:
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {creating && <NewUserDialog tenant={tenant} onClose={() => { setCreating(false); users.reload(); }} />}
     </>
