@@ -56,6 +56,7 @@ const EXPECTED: Record<string, string> = {
   'oauth.tokenTenant':                 '400  403  200  403  400  403  403  403',
   'health.live':                       '200  200  200  200  200  200  200  200',
   'health.ready':                      '200  200  200  200  200  200  200  200',
+  'openapi.document':                  '200  200  200  200  200  200  200  200',
   'tokens.list':                       '401  403  200  200  200  200  200  200',
   'tokens.get':                        '401  403  200  200  200  403  200  200',
   'tokens.revoke':                     '401  403  204  204  204  403  204  204',
