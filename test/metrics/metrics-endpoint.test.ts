@@ -3,6 +3,8 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { basic, request } from '../support/http-client.ts';
 import { engines } from '../support/database-engines.ts';
 import { createApiToken, exchange, loginAdmin } from '../support/flows.ts';
+import { createTenant, TENANT_PASSWORD } from '../support/tenant.ts';
+import { currentTotpCode, newTotpSecret } from '../../src/identity/totp.ts';
 
 /** One sample of the Prometheus text format: `name{a="b",c="d"} value`. */
 interface Sample { name: string; labels: Record<string, string>; value: number }
@@ -43,7 +45,7 @@ describe.each(engines)('GET /metrics on the management listener on %s (issue 19)
   beforeAll(async () => {
     // Port 0: a free port, like the public listener's in tests. A low failure limit, so the
     // rate-limit refusals can be provoked (last test: it blocks further failures from loopback).
-    t = await startTestServer({ managementPort: 0, rateLimitPerMinute: 3 }, { engine });
+    t = await startTestServer({ managementPort: 0, rateLimitPerMinute: 3, totpMaxFailures: 2 }, { engine });
   });
   afterAll(async () => {
     await t?.close();
@@ -139,6 +141,27 @@ describe.each(engines)('GET /metrics on the management listener on %s (issue 19)
       expect(res.text).not.toContain('opendirector_');
       expect(res.text).not.toContain('<html');
     }
+  });
+
+  it('counts a lock-out after too many wrong second-factor codes, and the logins refused by it', async () => {
+    await createTenant(t.server.services.db, 'lockco', { lena: 'vApp User' });
+    const secret = newTotpSecret();
+    await t.server.services.db.updateTable('users').set({ totp_secret: secret, totp_enabled: 1, totp_last_step: 0, totp_failures: 0 })
+      .where('username', '=', 'lena').execute();
+    const wrong = currentTotpCode(secret, Date.now() + 100 * 30_000);
+    const before = await scrape(t);
+    const minors: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await request(t.url, 'POST', '/cloudapi/1.0.0/sessions', {
+        headers: { authorization: basic('lena', 'lockco', TENANT_PASSWORD), accept: 'application/json;version=37.0', 'x-opendirector-otp': wrong },
+      });
+      minors.push(res.json<{ minorErrorCode: string }>().minorErrorCode);
+    }
+    expect(minors.at(-1)).toBe('ACCOUNT_LOCKED');
+    const after = await scrape(t);
+    expect(valueOf(after, 'opendirector_account_lockouts_total') - valueOf(before, 'opendirector_account_lockouts_total')).toBe(1);
+    expect(valueOf(after, 'opendirector_logins_total', { outcome: 'ACCOUNT_LOCKED' }) - valueOf(before, 'opendirector_logins_total', { outcome: 'ACCOUNT_LOCKED' })).toBe(1);
+    expect(valueOf(after, 'opendirector_audit_events_total', { event: 'mfa.code_rejected', status: 'FAILURE' }) - valueOf(before, 'opendirector_audit_events_total', { event: 'mfa.code_rejected', status: 'FAILURE' })).toBe(2);
   });
 
   it('counts failed logins by outcome and the rate limiter\'s refusals', async () => {
