@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { metricsRegistry } from './metrics-registry.ts';
+import { collectProcessMetrics, metricsRegistry } from './metrics-registry.ts';
 
 export interface ManagementServer {
   readonly app: FastifyInstance;
@@ -25,6 +25,7 @@ export function createManagementServer(opts: {
   logger: Logger;
   registerProbes: (app: FastifyInstance) => void;
 }): ManagementServer {
+  collectProcessMetrics();
   const app = Fastify({ loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
   app.get('/metrics', async (_req, reply) => {
     const text = await metricsRegistry.metrics();

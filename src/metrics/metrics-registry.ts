@@ -11,8 +11,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * HTTP hook is registered only when that listener is configured (http-metrics.ts).
  */
 export const metricsRegistry = new Registry();
-// Process CPU, memory, heap, event-loop delay, open descriptors: `opendirector_process_*`, `opendirector_nodejs_*`.
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'opendirector_' });
+let processMetrics = false;
+
+/**
+ * Process CPU, memory, heap, GC, event-loop delay and open descriptors (`opendirector_process_*`,
+ * `opendirector_nodejs_*`): started with the management listener only, so CLI commands and
+ * servers without one run no event-loop monitor or GC observer.
+ */
+export function collectProcessMetrics(): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'opendirector_' });
+}
 
 const registers = [metricsRegistry];
 
