@@ -179,6 +179,14 @@ describe('portal polish (issue 19)', () => {
     await page.getByRole('row').nth(1).waitFor();
     expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
     await screenshot(page, 'polish-audit-390');
+    await goTo(page, 'Virtual machines');
+    const powerOn = page.getByRole('button', { name: 'Power on node-03' });
+    await powerOn.waitFor();
+    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
+    // The row's action stays at the right edge of the screen while the table scrolls under it.
+    const vmBox = await powerOn.boundingBox();
+    expect(vmBox!.x + vmBox!.width).toBeLessThanOrEqual(NARROW.width);
+    await screenshot(page, 'polish-vms-390');
     await page.setViewportSize(WIDE);
 
     const { context, page: gina } = await browser.newPage();

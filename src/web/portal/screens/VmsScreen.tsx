@@ -99,7 +99,7 @@ export function VmsScreen({ session, route }: { session: PortalSession; route: R
       ) : env ? (
         <>
           <div className="table-wrap">
-            <table>
+            <table className="vms">
               <thead>
                 <tr><th scope="col">Name</th><th scope="col">vApp</th><th scope="col">VDC</th>{allOrgs && <th scope="col">Organization</th>}<th scope="col">Status</th><th scope="col">Guest OS</th><th scope="col">CPUs</th><th scope="col">Memory</th><th scope="col"><span className="sr-only">Power</span></th></tr>
               </thead>
