@@ -85,6 +85,8 @@ describe('portal polish (issue 19)', () => {
     await row.getByRole('button', { name: 'Power off node-01' }).click();
     const dialog = page.getByRole('dialog', { name: 'Power off virtual machine' });
     await expect.poll(() => dialog.textContent()).toContain('node-01 of gamma');
+    expect(await pager.textContent()).toContain('1 virtual machine');
+    expect(await pager.textContent()).not.toContain('1 virtual machines');
     await screenshot(page, 'polish-vm-power-off-confirm');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -97,7 +97,7 @@ export function AuditScreen({ session, route }: { session: PortalSession; route:
             </tbody>
           </table>
           </div>
-          <Pager label="Audit log pages" page={page} envelope={env} noun="events" onPage={setPage} />
+          <Pager label="Audit log pages" page={page} envelope={env} noun={['event', 'events']} onPage={setPage} />
         </>
       ) : null}
     </>

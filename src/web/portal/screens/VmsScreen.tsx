@@ -124,7 +124,7 @@ export function VmsScreen({ session, route }: { session: PortalSession; route: R
               </tbody>
             </table>
           </div>
-          <Pager label="Virtual machine pages" page={page} envelope={env} noun="virtual machines" onPage={setPage} />
+          <Pager label="Virtual machine pages" page={page} envelope={env} noun={['virtual machine', 'virtual machines']} onPage={setPage} />
         </>
       ) : null}
       {poweringOff && (
