@@ -74,6 +74,11 @@ export interface RouteSpec {
   readonly bodySchema?: z.ZodType;
   /** Media type of that body in the OpenAPI document (default application/json). */
   readonly bodyMediaType?: string;
+  /**
+   * A CloudAPI paged list (page, pageSize, filter, sortAsc, sortDesc; spec §5.1, §6.1) in the
+   * OpenAPI document. Default: a cloudapi GET whose id ends in `.list`.
+   */
+  readonly pagedList?: boolean;
   readonly handler: (ctx: RequestContext) => Promise<HandlerResult> | HandlerResult;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteSpec } from '../http/route.ts';
+import { MAX_PAGE_SIZE } from '../cloudapi/paged-list.ts';
 
 /** Paths the document describes: the JSON API and the OAuth endpoints (the XML API is VCD's own). */
 export const OPENAPI_PATH_PREFIXES = ['/cloudapi', '/oauth'] as const;
@@ -66,16 +67,34 @@ function responsesOf(route: RouteSpec): JsonObject {
   };
 }
 
+function isPagedList(route: RouteSpec): boolean {
+  return route.pagedList ?? (route.method === 'GET' && route.family === 'cloudapi' && route.id.endsWith('.list'));
+}
+
+/** The query parameters every CloudAPI list takes (paged-list.ts). */
+const LIST_QUERY = [
+  { name: 'page', in: 'query', required: false, schema: { type: 'integer', minimum: 1, default: 1 } },
+  { name: 'pageSize', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_PAGE_SIZE, default: 25 } },
+  { name: 'filter', in: 'query', required: false, description: 'FIQL, e.g. `name==ci*;owner.name==alice` (docs/lifecycle.md).', schema: { type: 'string' } },
+  { name: 'sortAsc', in: 'query', required: false, schema: { type: 'string' } },
+  { name: 'sortDesc', in: 'query', required: false, schema: { type: 'string' } },
+];
+
 function operationOf(route: RouteSpec, params: string[]): JsonObject {
   const requestBody = requestBodyOf(route);
+  const paged = isPagedList(route);
+  const parameters = [
+    ...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    ...(paged ? LIST_QUERY : []),
+  ];
   return {
     operationId: route.id,
     summary: summaryOf(route),
     tags: [tagOf(route.path)],
     security: securityOf(route),
-    ...(params.length > 0 ? { parameters: params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })) } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
-    responses: responsesOf(route),
+    responses: paged ? { 200: { $ref: '#/components/responses/PagedList' }, ...responsesOf(route) } : responsesOf(route),
     ...(route.right ? { 'x-opendirector-right': route.right } : {}),
     ...(route.apiTokenSession === 'deny' ? { 'x-opendirector-api-token-session': 'deny' } : {}),
     ...(route.providerOnly ? { 'x-opendirector-provider-only': true } : {}),
@@ -88,6 +107,16 @@ const COMPONENTS = {
     basicAuth: { type: 'http', scheme: 'basic', description: 'user@org:password; a second-factor code in X-OpenDirector-OTP.' },
   },
   responses: {
+    PagedList: {
+      description: 'One page of the list (spec §5.1).',
+      content: { 'application/json': { schema: {
+        type: 'object', required: ['resultTotal', 'pageCount', 'page', 'pageSize', 'values'],
+        properties: {
+          resultTotal: { type: 'integer' }, pageCount: { type: 'integer' }, page: { type: 'integer' }, pageSize: { type: 'integer' },
+          associations: { type: ['array', 'null'] }, values: { type: 'array', items: { type: 'object' } },
+        },
+      } } },
+    },
     CloudApiError: {
       description: 'A CloudAPI error (docs/errors.md).',
       content: { 'application/json': { schema: {

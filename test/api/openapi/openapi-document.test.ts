@@ -89,7 +89,7 @@ describe('GET /cloudapi/openapi.json (issue 19)', () => {
         expect(typeof op.summary).toBe('string');
         const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
         expect(declared, `${method} ${path}`).toEqual(templated);
-        for (const p of op.parameters ?? []) expect(p.required).toBe(true);
+        for (const p of op.parameters ?? []) expect(p.required).toBe(p.in === 'path');
         for (const s of op.security) for (const scheme of Object.keys(s as object)) expect(doc.components.securitySchemes).toHaveProperty(scheme);
       }
     }
@@ -116,5 +116,10 @@ describe('GET /cloudapi/openapi.json (issue 19)', () => {
     expect(form.anyOf.map((v) => v.properties.grant_type.const).sort()).toEqual(['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
     expect(token.security).toEqual([]);
     expect(doc.paths['/cloudapi/1.0.0/tokens']!.get!.security).toEqual([{ bearerAuth: [] }]);
+    // Lists take the paging and FIQL parameters and answer a page.
+    const list = doc.paths['/cloudapi/1.0.0/tokens']!.get!;
+    expect(list.parameters!.map((p) => p.name)).toEqual(['page', 'pageSize', 'filter', 'sortAsc', 'sortDesc']);
+    expect(list.responses['200']).toEqual({ $ref: '#/components/responses/PagedList' });
+    expect(doc.paths['/cloudapi/1.0.0/tokens/{id}']!.get!.parameters!.map((p) => p.name)).toEqual(['id']);
   });
 });
