@@ -145,6 +145,14 @@ describe('portal polish (issue 19)', () => {
     for (const n of ['first', 'second', 'third']) await createApiToken(srv.url, hugoSession, 'gamma', `hugo-${n}`);
     await goTo(page, 'Users');
     await page.getByLabel('Organization').selectOption({ label: 'gamma' });
+    // The user list is paged and searchable too (user name or full name, any case).
+    const userPages = page.getByRole('navigation', { name: 'User pages' });
+    await expect.poll(() => userPages.textContent()).toContain('3 users');
+    await page.getByLabel('User name or full name contains').fill('IVY EX');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => userPages.textContent()).toContain('Page 1 of 1 · 1 user');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => userPages.textContent()).toContain('3 users');
     await page.getByRole('link', { name: 'hugo' }).click();
     await page.getByRole('heading', { name: 'hugo', level: 1 }).waitFor();
     await expect.poll(() => page.getByRole('region', { name: 'Details' }).textContent()).toContain('Second factorNot set up');

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { RIGHTS } from '../../../rbac/rights-catalog.ts';
 import type { EntityRef, PagedEnvelope } from '../../../api/cloudapi/wire.ts';
 import { api, fiqlValue, uuidOf, type PortalSession } from '../api.ts';
@@ -44,6 +44,8 @@ export function VmsScreen({ session, route }: { session: PortalSession; route: R
   const [draft, setDraft] = useState({ text: '', status: '' });
   const [applied, setApplied] = useState({ text: '', status: '' });
   const [page, setPage] = useState(1);
+  // Another org's list starts at its first page.
+  useEffect(() => setPage(1), [tenant]);
   const vms = useLoad(() => {
     const q = new URLSearchParams({ sortAsc: 'name', page: String(page), pageSize: String(VM_PAGE_SIZE) });
     const filter = vmFilter(applied.text, applied.status);
