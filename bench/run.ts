@@ -11,7 +11,7 @@ import { ROOT, startRealServer } from './start-server.ts';
 import { renderTable, type Row } from './report.ts';
 
 /**
- * `npm run bench [-- --quick] [-- --skip-million] [-- --profile] [-- --only grants,bearer,...]`
+ * `npm run bench [-- --quick] [-- --skip-million] [-- --profile] [-- --only grants,bearer,...] [-- --management]`
  *   `[-- --server-node-args=--max-semi-space-size=64]` (the `=` is required: the value starts with a dash)
  *
  * Starts a bare Fastify baseline and the real server (and a second real server holding 1,000,000
@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     /** Extra node flags for the real servers only (not the baseline), for A/B of V8 settings. */
     'server-node-args': { type: 'string' },
     only: { type: 'string' },
+    /** Also open the management listener (metrics collected per request): A/B of the metrics' cost. */
+    management: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -90,7 +92,7 @@ async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: s
   await prepareDataDir(dataDir);
   const seed = await seedBenchData(dataDir, seedOpts);
   log(`${label}: seeded in ${seed.seconds.toFixed(1)} s; starting the server`);
-  const server = await startRealServer({ dataDir, nodeArgs });
+  const server = await startRealServer({ dataDir, nodeArgs, ...(args.management ? { env: { OPENDIRECTOR_MANAGEMENT_PORT: '0' } } : {}) });
   log(`${label}: server pid ${server.handle.pid} at ${server.url} (${server.compiled ? 'compiled build, dist/server' : 'sources through tsx: dist/server missing or older than src'})`);
   return { dataDir, seed, server };
 }

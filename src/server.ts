@@ -23,6 +23,8 @@ import { createHttpApp } from './api/http/create-http-app.ts';
 import { registerRoutes } from './api/http/register-routes.ts';
 import type { Services } from './api/http/services.ts';
 import { allRoutes } from './api/routes.ts';
+import { healthRoutes } from './api/health-routes.ts';
+import { createManagementServer, registerHttpMetrics, watchPostgresPool } from './metrics/index.ts';
 import { createPortal } from './web/serve-portal.ts';
 import { StartupError } from './startup/startup-error.ts';
 import { explainDatabaseFailure, explainDataDirFailure, explainListenFailure } from './startup/explain-startup-failure.ts';
@@ -39,6 +41,8 @@ export interface RunningServer {
   baseUrl(): string;
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** URL of the management listener (metrics, probes) once listening; undefined when not configured. */
+  managementUrl(): string | undefined;
   /** Set on first start when the admin password was generated (printed once by `serve`). */
   readonly generatedAdminPassword: string | undefined;
 }
@@ -181,11 +185,20 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
   const app = createHttpApp({ logger, ...(https ? { https } : {}), trustedProxies: config.trustedProxies });
+  const management = config.managementPort === undefined ? undefined : createManagementServer({
+    host: config.managementHost, port: config.managementPort, logger,
+    registerProbes: (m) => registerRoutes(m, services, healthRoutes, () => baseUrl),
+  });
+  // Request metrics cost a hook per request: only when something can scrape them.
+  if (management) registerHttpMetrics(app);
+  const unwatchPool = database.pgPool ? watchPostgresPool(database.pgPool) : () => undefined;
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
+  let managementUrl: string | undefined;
   return {
     app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
     baseUrl: () => baseUrl,
+    managementUrl: () => managementUrl,
     async listen() {
       try {
         await app.listen({ host: config.host, port: config.port });
@@ -194,9 +207,19 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       }
       const port = (app.server.address() as AddressInfo).port;
       if (config.port === 0) baseUrl = baseUrl.replace(/:0$/, `:${port}`);
+      if (management) {
+        try {
+          managementUrl = await management.listen();
+        } catch (err) {
+          await app.close();
+          throw explainListenFailure(err, config.managementHost, config.managementPort ?? 0);
+        }
+      }
       return baseUrl;
     },
     async close() {
+      await management?.close();
+      unwatchPool();
       await app.close();
       clearInterval(expiryNoticeTimer);
       clearTimeout(firstExpiryNotice);

@@ -24,6 +24,7 @@ import { adminUserRoutes } from './legacy-xml/admin-user-routes.ts';
 import { adminOrgRoutes } from './legacy-xml/admin-org-routes.ts';
 import { serviceAccountsRoutes } from './cloudapi/service-accounts-routes.ts';
 import { deviceAuthorizationRoutes } from './oauth/device-authorization-routes.ts';
+import { openApiRoutes } from './openapi/openapi-routes.ts';
 
 /** Every API route. Adding a route module is one import plus one entry here. */
 export const allRoutes: readonly RouteSpec[] = [
@@ -52,4 +53,6 @@ export const allRoutes: readonly RouteSpec[] = [
   ...adminOrgRoutes,
   ...serviceAccountsRoutes,
   ...deviceAuthorizationRoutes,
+  // Last: the document describes every route above (and any added later) from this table.
+  ...openApiRoutes(() => allRoutes),
 ];

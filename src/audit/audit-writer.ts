@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { newTimeOrderedId } from '../common/ids.ts';
 import { AUDIT_EVENTS, type AuditEventKey } from './events.ts';
+import { recordAuditEvent } from '../metrics/index.ts';
 import type { Principal } from '../sessions/principal.ts';
 
 /** Who did something: the principal of the request, or nobody (a failed login). */
@@ -63,6 +64,7 @@ export async function appendAuditEvent(db: Kysely<Database> | Transaction<Databa
 
 /** The stored row of an audit event (also queued by the group-commit writer, issue 7). */
 export function auditEventRow(input: AuditEventInput): Insertable<Database['audit_events']> {
+  recordAuditEvent(input.event, input.status ?? 'SUCCESS');
   const props: Record<string, string> = { ...input.properties };
   if (input.actor.apiTokenId) props['currentContext.refreshTokenId'] = input.actor.apiTokenId;
   if (input.actor.sessionId) props['user.session.id'] = input.actor.sessionId;

@@ -2,6 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { walSyncOf } from '../storage/wal-sync.ts';
 import { preparedInsert } from '../storage/prepared-query.ts';
+import { groupCommitBatchSize } from '../metrics/index.ts';
 
 /** An audit event row, as auditEventRow builds it. */
 export type AuditRow = Insertable<Database['audit_events']>;
@@ -87,6 +88,7 @@ export class GroupCommitWriter {
       // Bounded: each pass takes at least one caller off the queue.
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_CALLERS_PER_COMMIT);
+        groupCommitBatchSize.observe(batch.length);
         try {
           settle(batch, await this.commit(batch.map((p) => p.row)));
         } catch (err) {

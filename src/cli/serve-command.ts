@@ -66,6 +66,8 @@ export function registerServeCommand(program: Command): void {
         process.exit(1);
       }
       process.stdout.write(`OpenDirector listening on ${url} (portal: ${url}/, API: ${url}/api, ${url}/cloudapi)\n`);
+      const managementUrl = server.managementUrl();
+      if (managementUrl) process.stdout.write(`Management listener on ${managementUrl} (metrics: ${managementUrl}/metrics, probes: ${managementUrl}/health/ready)\n`);
       const running = server;
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {

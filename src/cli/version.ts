@@ -1,11 +1,2 @@
-import fs from 'node:fs';
-
-/** The package version, read once from package.json (shown by --version and in user agents). */
-export const CLI_VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
+/** The package version (shown by --version and in user agents). */
+export { PACKAGE_VERSION as CLI_VERSION } from '../common/package-version.ts';

@@ -40,6 +40,9 @@ export function loadConfig(
         'or OPENDIRECTOR_ALLOW_INSECURE_BIND=true when a TLS-terminating proxy sits in front.',
     );
   }
+  if (out.managementPort !== undefined && out.managementPort !== 0 && out.managementPort === out.port) {
+    throw new ConfigError('OPENDIRECTOR_MANAGEMENT_PORT must differ from OPENDIRECTOR_PORT: metrics are never served on the public port.');
+  }
   const scheme = out.tlsCertFile ? 'https' : 'http';
   // An IPv6 address goes in brackets in a URL (`::1` → `http://[::1]:8080`).
   const host = String(out.host);

@@ -21,6 +21,16 @@ export const configOptions = {
     doc: 'TCP port the HTTP server listens on (0 picks a free port).',
     schema: z.coerce.number().int().min(0).max(65535).default(8080),
   },
+  managementPort: {
+    env: 'OPENDIRECTOR_MANAGEMENT_PORT',
+    doc: 'TCP port of the management listener (GET /metrics in Prometheus format, /health/live, /health/ready); unset: no management listener. Never the public port.',
+    schema: z.coerce.number().int().min(0).max(65535).optional(),
+  },
+  managementHost: {
+    env: 'OPENDIRECTOR_MANAGEMENT_HOST',
+    doc: 'Address the management listener binds to (plain HTTP, no authentication: keep it on loopback or a private network).',
+    schema: z.string().min(1).default('127.0.0.1'),
+  },
   publicUrl: {
     env: 'OPENDIRECTOR_PUBLIC_URL',
     doc: 'Origin every href, LoginUrl and Link is built from (default http://HOST:PORT).',

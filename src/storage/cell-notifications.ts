@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
+import { cellNotificationLag, cellNotificationsLive } from '../metrics/index.ts';
 
 /** What a cell does when another cell announces a change on a channel. */
 export interface NotificationListener {
@@ -28,6 +30,12 @@ const RETRY_MAX_MS = 5_000;
 const HEARTBEAT_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+/**
+ * The heartbeat is a NOTIFY to ourselves on this channel: its answer proves the connection is
+ * alive and its delivery time is the cell-notification lag (metric). Other cells' heartbeats on
+ * the same channel carry another instance id and are ignored.
+ */
+const HEARTBEAT_CHANNEL = 'opendirector_heartbeat';
 
 /**
  * Announces a change to every cell listening on `channel` (PostgreSQL NOTIFY, delivered when the
@@ -80,7 +88,17 @@ class PgNotifications implements CellNotifications {
   private closed = false;
   /** When the current outage began (performance.now()); undefined while connected or never lost. */
   private downSince: number | undefined;
-  live = false;
+  private readonly instanceId = randomUUID();
+  private _live = false;
+
+  get live(): boolean {
+    return this._live;
+  }
+
+  private set live(value: boolean) {
+    this._live = value;
+    cellNotificationsLive.set(value ? 1 : 0);
+  }
 
   constructor(private readonly pool: pg.Pool, private readonly events: CellNotificationEvents) {}
 
@@ -114,6 +132,9 @@ class PgNotifications implements CellNotifications {
       c.on('notification', (msg) => this.deliver(msg.channel, msg.payload ?? ''));
       c.on('error', (err) => this.lost(c, err));
       c.on('end', () => this.lost(c, new Error('notification connection ended')));
+      await c.query(`LISTEN ${HEARTBEAT_CHANNEL}`);
+      // A first lag probe at once (the next in HEARTBEAT_MS), before the other LISTENs.
+      await c.query(this.probe());
       for (const channel of this.listeners.keys()) await c.query(`LISTEN ${channel}`);
       if (this.closed) {
         c.release(true);
@@ -141,6 +162,11 @@ class PgNotifications implements CellNotifications {
   }
 
   private deliver(channel: string, payload: string): void {
+    if (channel === HEARTBEAT_CHANNEL) {
+      const [instance, sentAt] = payload.split(' ');
+      if (instance === this.instanceId) cellNotificationLag.observe((performance.now() - Number(sentAt)) / 1000);
+      return;
+    }
     for (const l of this.listeners.get(channel) ?? []) {
       try {
         l.onNotify(payload);
@@ -150,13 +176,18 @@ class PgNotifications implements CellNotifications {
     }
   }
 
+  /** A NOTIFY to ourselves carrying the time it was sent (deliver() measures the lag). */
+  private probe(): { text: string; values: string[] } {
+    return { text: 'select pg_notify($1, $2)', values: [HEARTBEAT_CHANNEL, `${this.instanceId} ${performance.now()}`] };
+  }
+
   /** A query on the listening connection: the only way to notice a peer that vanished silently. */
   private beat(client: pg.PoolClient): void {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no heartbeat answer in ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS);
     });
-    Promise.race([client.query('select 1'), timeout])
+    Promise.race([client.query(this.probe()), timeout])
       .then(() => undefined, (err: unknown) => this.lost(client, err))
       .finally(() => clearTimeout(timer));
   }

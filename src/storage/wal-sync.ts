@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './database.ts';
+import { walFsyncDuration } from '../metrics/index.ts';
 
 /**
  * Commits for the token endpoint's hot path on the embedded SQLite database (issue 7).
@@ -68,7 +69,9 @@ export class WalSync {
   private async fdatasync(): Promise<void> {
     this.fd ??= await new Promise<number>((resolve, reject) => fs.open(this.walFile, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
     const fd = this.fd;
+    const startedAt = performance.now();
     await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    walFsyncDuration.observe((performance.now() - startedAt) / 1000);
   }
 }
 

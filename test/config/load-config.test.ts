@@ -8,6 +8,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('has no management listener unless OPENDIRECTOR_MANAGEMENT_PORT is set, and never one on the public port (issue 19)', () => {
+    expect(loadConfig({}).managementPort).toBeUndefined();
+    expect(loadConfig({ OPENDIRECTOR_MANAGEMENT_PORT: '9100' })).toMatchObject({ managementPort: 9100, managementHost: '127.0.0.1' });
+    expect(() => loadConfig({ OPENDIRECTOR_MANAGEMENT_PORT: '8080' })).toThrow(/OPENDIRECTOR_MANAGEMENT_PORT must differ from OPENDIRECTOR_PORT/);
+  });
+
   it('refuses unknown OPENDIRECTOR_ variables by name', () => {
     expect(() => loadConfig({ OPENDIRECTOR_PROT: '1' })).toThrow(/Unknown configuration variable\(s\): OPENDIRECTOR_PROT/);
   });

@@ -66,6 +66,7 @@ const EXPECTED: Record<string, string> = {
   'oauth.introspectTenant':            '401  403  403  403  403  403  200  200',
   'health.live':                       '200  200  200  200  200  200  200  200',
   'health.ready':                      '200  200  200  200  200  200  200  200',
+  'openapi.document':                  '200  200  200  200  200  200  200  200',
   'tokens.list':                       '401  403  200  200  200  200  200  200',
   'tokens.get':                        '401  403  200  200  200  403  200  200',
   'tokens.revoke':                     '401  403  204  403  204  403  204  204',

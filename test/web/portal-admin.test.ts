@@ -126,6 +126,8 @@ describe('portal administration and provider screens', () => {
     await row.getByRole('button', { name: 'Power on web-02' }).click();
     await expect.poll(() => row.textContent()).toContain('Powered on');
     await row.getByRole('button', { name: 'Power off web-02' }).click();
+    // Powering off asks first (issue 19).
+    await page.getByRole('dialog', { name: 'Power off virtual machine' }).getByRole('button', { name: 'Power off' }).click();
     await expect.poll(() => row.textContent()).toContain('Powered off');
   });
 
@@ -177,6 +179,7 @@ describe('portal administration and provider screens', () => {
     await page.getByRole('link', { name: 'erin' }).click();
     await page.getByRole('heading', { name: 'erin', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('dialog', { name: 'Disable user' }).getByRole('button', { name: 'Disable' }).click();
     await page.getByRole('button', { name: 'Enable' }).waitFor();
     await page.getByRole('checkbox', { name: 'Catalog Author' }).check();
     await page.getByRole('button', { name: 'Save roles' }).click();

@@ -71,7 +71,7 @@ export const groupsRoutes = defineRoutes([
     },
   },
   {
-    id: 'groups.create', method: 'POST', path: P, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage,
+    id: 'groups.create', method: 'POST', path: P, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage, bodySchema: groupBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       const b = validateBody(groupBody, c.body);
@@ -91,7 +91,7 @@ export const groupsRoutes = defineRoutes([
     },
   },
   {
-    id: 'groups.update', method: 'PUT', path: `${P}/:id`, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage,
+    id: 'groups.update', method: 'PUT', path: `${P}/:id`, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage, bodySchema: groupBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       const g = await pathGroup(c);

@@ -123,7 +123,7 @@ export const inventoryRoutes = defineRoutes([
     handler: async (ctx) => { const c = authed(ctx); return { body: vdcWire(found(await findVdcRecord(c.services.db, scopeOf(c), idParam(c, 'vdc')))) }; },
   },
   {
-    id: 'vdcs.create', method: 'POST', path: `${P}/vdcs`, family: 'cloudapi', auth: 'session', right: RIGHTS.adminControl, providerOnly: true,
+    id: 'vdcs.create', method: 'POST', path: `${P}/vdcs`, family: 'cloudapi', auth: 'session', right: RIGHTS.adminControl, providerOnly: true, bodySchema: VDC_BODY,
     handler: async (ctx) => {
       const c = authed(ctx);
       const body = parseBody(VDC_BODY, c.body);
@@ -141,7 +141,7 @@ export const inventoryRoutes = defineRoutes([
     handler: async (ctx) => { const c = authed(ctx); return { body: vappWire(found(await findVappRecord(c.services.db, scopeOf(c), idParam(c, 'vapp')))) }; },
   },
   {
-    id: 'vapps.create', method: 'POST', path: `${P}/vapps`, family: 'cloudapi', auth: 'session', right: RIGHTS.adminControl, providerOnly: true,
+    id: 'vapps.create', method: 'POST', path: `${P}/vapps`, family: 'cloudapi', auth: 'session', right: RIGHTS.adminControl, providerOnly: true, bodySchema: VAPP_BODY,
     handler: async (ctx) => {
       const c = authed(ctx);
       const body = parseBody(VAPP_BODY, c.body);
@@ -160,7 +160,7 @@ export const inventoryRoutes = defineRoutes([
     handler: async (ctx) => { const c = authed(ctx); return { body: vmWire(found(await findVmRecord(c.services.db, scopeOf(c), idParam(c, 'vm')))) }; },
   },
   {
-    id: 'vms.create', method: 'POST', path: `${P}/vms`, family: 'cloudapi', auth: 'session', right: RIGHTS.adminControl, providerOnly: true,
+    id: 'vms.create', method: 'POST', path: `${P}/vms`, family: 'cloudapi', auth: 'session', right: RIGHTS.adminControl, providerOnly: true, bodySchema: VM_BODY,
     handler: async (ctx) => {
       const c = authed(ctx);
       const body = parseBody(VM_BODY, c.body);

@@ -21,12 +21,14 @@ function deps(c: AuthedContext): MfaDeps {
   return { db: c.services.db, clock: c.services.clock, totpMaxFailures: c.services.config.totpMaxFailures, lockoutMs: c.services.config.lockoutMinutes * 60_000 };
 }
 
+const codeBody = z.object({ code: z.string().max(16) });
+
 /** The code from the JSON body `{code}`, or else the X-OpenDirector-OTP header login uses. */
 function codeOf(c: AuthedContext): string {
   const header = c.req.headers[OTP_HEADER];
   const fromHeader = Array.isArray(header) ? header[0] : header;
   if ((c.body === undefined || c.body === null) && fromHeader) return fromHeader;
-  return validateBody(z.object({ code: z.string().max(16) }), c.body).code;
+  return validateBody(codeBody, c.body).code;
 }
 
 export const mfaRoutes = defineRoutes([
@@ -46,7 +48,7 @@ export const mfaRoutes = defineRoutes([
   },
   {
     // After confirming, an enrolment-only session stays enrolment-only: log in again with a code.
-    id: 'mfa.totp.confirm', method: 'POST', path: `${P}/confirm`, family: 'cloudapi', auth: 'session', allowEnrolmentOnly: true, apiTokenSession: 'deny',
+    id: 'mfa.totp.confirm', method: 'POST', path: `${P}/confirm`, family: 'cloudapi', auth: 'session', allowEnrolmentOnly: true, apiTokenSession: 'deny', bodySchema: codeBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       await confirmTotpEnrolment(deps(c), actingOf(c), codeOf(c));

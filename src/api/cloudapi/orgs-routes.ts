@@ -66,7 +66,7 @@ export const orgsRoutes = defineRoutes([
     },
   },
   {
-    id: 'orgs.create', method: 'POST', path: P, family: 'cloudapi', auth: 'session', right: RIGHTS.orgManage, providerOnly: true,
+    id: 'orgs.create', method: 'POST', path: P, family: 'cloudapi', auth: 'session', right: RIGHTS.orgManage, providerOnly: true, bodySchema: orgBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       const b = validateBody(orgBody, c.body);
@@ -88,7 +88,7 @@ export const orgsRoutes = defineRoutes([
     },
   },
   {
-    id: 'orgs.update', method: 'PUT', path: `${P}/:id`, family: 'cloudapi', auth: 'session', right: RIGHTS.orgManage, providerOnly: true,
+    id: 'orgs.update', method: 'PUT', path: `${P}/:id`, family: 'cloudapi', auth: 'session', right: RIGHTS.orgManage, providerOnly: true, bodySchema: orgBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       const org = await orgRowFor(c);

@@ -54,8 +54,8 @@ async function ownSessionNamed(c: AuthedContext): Promise<OwnSession> {
 
 /** CloudAPI sessions (spec §3.1, §3.4–§3.6). */
 export const sessionsRoutes = defineRoutes([
-  { id: 'sessions.login', method: 'POST', path: P, family: 'cloudapi', auth: 'none', handler: (ctx) => login(ctx, 'tenant') },
-  { id: 'sessions.loginProvider', method: 'POST', path: `${P}/provider`, family: 'cloudapi', auth: 'none', handler: (ctx) => login(ctx, 'provider') },
+  { id: 'sessions.login', method: 'POST', path: P, family: 'cloudapi', auth: 'none', metric: 'login', handler: (ctx) => login(ctx, 'tenant') },
+  { id: 'sessions.loginProvider', method: 'POST', path: `${P}/provider`, family: 'cloudapi', auth: 'none', metric: 'login', handler: (ctx) => login(ctx, 'provider') },
   {
     id: 'sessions.current', method: 'GET', path: `${P}/current`, family: 'cloudapi', auth: 'session', allowEnrolmentOnly: true,
     handler: (ctx) => {

@@ -33,6 +33,7 @@ const flag = z.boolean().nullish().transform((v) => v ?? undefined);
 const quota = z.number().int().nullish().transform((v) => v ?? undefined);
 const ref = z.object({ id: z.string().nullish(), name: z.string().nullish() });
 /** POST / PUT body; read-only fields (id, orgEntityRef, isGroupRole, mfaEnrolled, …) are ignored. */
+const passwordChangeBody = z.object({ oldPassword: z.string().max(1024), newPassword: z.string().max(1024) });
 const userBody = z.object({
   username: text, password: text, fullName: text, description: text, email: text,
   enabled: flag, locked: flag, deployedVmQuota: quota, storedVmQuota: quota,
@@ -80,7 +81,7 @@ export const usersRoutes = defineRoutes([
     },
   },
   {
-    id: 'users.create', method: 'POST', path: P, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage,
+    id: 'users.create', method: 'POST', path: P, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage, bodySchema: userBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       const b = validateBody(userBody, c.body);
@@ -101,7 +102,7 @@ export const usersRoutes = defineRoutes([
     },
   },
   {
-    id: 'users.update', method: 'PUT', path: `${P}/:id`, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage,
+    id: 'users.update', method: 'PUT', path: `${P}/:id`, family: 'cloudapi', auth: 'session', right: RIGHTS.userManage, bodySchema: userBody,
     handler: async (ctx) => {
       const c = authed(ctx);
       const user = await pathUser(c);
@@ -123,10 +124,10 @@ export const usersRoutes = defineRoutes([
   {
     // Not a VCD path (VCD changes passwords through the UI or PUT by an admin): our documented
     // self-service change. The current password is required; other sessions end.
-    id: 'users.changeOwnPassword', method: 'PUT', path: `${P}/current/password`, family: 'cloudapi', auth: 'session', apiTokenSession: 'deny',
+    id: 'users.changeOwnPassword', method: 'PUT', path: `${P}/current/password`, family: 'cloudapi', auth: 'session', apiTokenSession: 'deny', bodySchema: passwordChangeBody,
     handler: async (ctx) => {
       const c = authed(ctx);
-      const b = validateBody(z.object({ oldPassword: z.string().max(1024), newPassword: z.string().max(1024) }), c.body);
+      const b = validateBody(passwordChangeBody, c.body);
       await changeOwnPassword({ ...userDeps(c), limiter: c.services.loginLimiter }, actingOf(c), b.oldPassword, b.newPassword);
       return { status: 204 };
     },

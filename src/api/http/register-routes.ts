@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors/app-error.ts';
+import { AppError, isAppError } from '../../errors/app-error.ts';
+import { recordRouteOutcome } from '../../metrics/index.ts';
 import type { Principal, OrgContext } from '../../sessions/principal.ts';
 import type { RequestContext, RouteSpec } from './route.ts';
 import type { Services } from './services.ts';
@@ -45,14 +46,18 @@ export function registerRoutes(app: FastifyInstance, services: Services, routes:
             clientIp,
           };
           const result = await route.handler(ctx);
+          recordRouteOutcome(route.id, route.metric, SUCCESS);
           return sendResult(reply, route.family, version, result);
         } catch (err) {
+          recordRouteOutcome(route.id, route.metric, isAppError(err) ? err.code : 'ERROR');
           return sendError(reply, route.family, err, requestId, version);
         }
       },
     });
   }
 }
+
+const SUCCESS = 'success';
 
 /** Accept header → negotiated version. A client sends the same Accept on every request. */
 const versionByAccept = new Map<string, string>();

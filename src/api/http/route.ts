@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { RouteMetric } from '../../metrics/index.ts';
 import type { ApiFamily } from '../../errors/render.ts';
 import type { Principal, OrgContext } from '../../sessions/principal.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -61,6 +63,22 @@ export interface RouteSpec {
   readonly providerOnly?: boolean;
   /** Callable by a session that may only enrol a second factor. */
   readonly allowEnrolmentOnly?: boolean;
+  /** Also counted as a login or a grant, by outcome (src/metrics, GET /metrics). */
+  readonly metric?: RouteMetric;
+  /** One line for the OpenAPI document (GET /cloudapi/openapi.json); defaults to one made from the id. */
+  readonly summary?: string;
+  /**
+   * The zod schema the handler validates a JSON body with: the OpenAPI document describes the
+   * request body with it (z.toJSONSchema), so the document and the validation cannot drift.
+   */
+  readonly bodySchema?: z.ZodType;
+  /** Media type of that body in the OpenAPI document (default application/json). */
+  readonly bodyMediaType?: string;
+  /**
+   * A CloudAPI paged list (page, pageSize, filter, sortAsc, sortDesc; spec §5.1, §6.1) in the
+   * OpenAPI document. Default: a cloudapi GET whose id ends in `.list`.
+   */
+  readonly pagedList?: boolean;
   readonly handler: (ctx: RequestContext) => Promise<HandlerResult> | HandlerResult;
 }
 

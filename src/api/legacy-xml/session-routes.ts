@@ -26,7 +26,7 @@ export const xmlSessionRoutes = defineRoutes([
     handler: (ctx) => ({ body: versionsXml(ctx.baseUrl), contentType: 'application/xml' }),
   },
   {
-    id: 'xml.login', method: 'POST', path: '/api/sessions', family: 'xml', auth: 'none',
+    id: 'xml.login', method: 'POST', path: '/api/sessions', family: 'xml', auth: 'none', metric: 'login',
     handler: async (ctx) => {
       const { result, principal } = await performLogin(ctx, 'any');
       return {

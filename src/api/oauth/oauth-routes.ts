@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
 import { grantHandlers, readTokenParams, requireParam } from '../../oauth/index.ts';
 import { RIGHTS } from '../../rbac/rights-catalog.ts';
@@ -73,7 +74,17 @@ async function token(ctx: RequestContext) {
 const registerSpec = {
   family: 'oauth', auth: 'session', method: 'POST', apiTokenSession: 'deny', handler: register,
 } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
-const tokenSpec = { family: 'oauth', auth: 'none', method: 'POST', handler: token } as const satisfies Omit<RouteSpec, 'id' | 'path'>;
+/**
+ * The token request's form parameters, one variant per registered grant (each handler lists the
+ * parameters it reads): for the OpenAPI document; readTokenParams and the handlers check them.
+ */
+const tokenForm = z.union([...grantHandlers.values()].map((g) => z.object(Object.fromEntries(
+  g.parameters.map((p) => [p, p === 'grant_type' ? z.literal(g.grantType) : p === 'client_id' ? z.string().optional() : z.string()]),
+))));
+const tokenSpec = {
+  family: 'oauth', auth: 'none', method: 'POST', metric: 'grant', handler: token,
+  bodySchema: tokenForm, bodyMediaType: 'application/x-www-form-urlencoded',
+} as const satisfies Omit<RouteSpec, 'id' | 'path'>;
 
 /** The OAuth endpoints for the provider and for each tenant org (spec §4.1). */
 export const oauthRoutes = defineRoutes([

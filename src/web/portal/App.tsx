@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { currentSession, logout, resumeSession, setSessionLostHandler, type PortalSession } from './api.ts';
 import { LoginScreen } from './screens/LoginScreen.tsx';
 import { Shell } from './Shell.tsx';
@@ -10,6 +10,10 @@ export function App() {
   const [session, setSession] = useState<PortalSession | null>(null);
   const [phase, setPhase] = useState<'loading' | 'login' | 'ready'>('loading');
   const [notice, setNotice] = useState<string | null>(null);
+  /** The org of the last session, offered again on the login form after it ends. */
+  const [lastOrg, setLastOrg] = useState<string | null>(null);
+  const sessionOrg = useRef<string | null>(null);
+  sessionOrg.current = session?.org.name ?? sessionOrg.current;
 
   const loadSession = useCallback(async () => {
     setSession(await currentSession());
@@ -19,6 +23,7 @@ export function App() {
 
   useEffect(() => {
     setSessionLostHandler(() => {
+      setLastOrg(sessionOrg.current);
       setSession(null);
       setNotice('Your session has ended. Log in again.');
       setPhase('login');
@@ -30,6 +35,7 @@ export function App() {
 
   const endSession = useCallback(async (message: string) => {
     await logout();
+    setLastOrg(sessionOrg.current);
     setSession(null);
     setNotice(message);
     setPhase('login');
@@ -37,7 +43,7 @@ export function App() {
   }, []);
 
   if (phase === 'loading') return <main className="login"><Loading /></main>;
-  if (phase === 'login' || !session) return <LoginScreen onLoggedIn={loadSession} notice={notice} />;
+  if (phase === 'login' || !session) return <LoginScreen onLoggedIn={loadSession} notice={notice} lastOrg={lastOrg} />;
   if (session.enrolmentRequired) {
     return (
       <main className="login">

@@ -29,6 +29,22 @@ export interface PortalSession extends Session {
   rights: string[];
 }
 
+/** What a person reads when the request never got an answer (fetch's own text is "Failed to fetch"). */
+export const UNREACHABLE_MESSAGE = 'The server could not be reached. Check your network connection, or whether OpenDirector is running, then try again.';
+
+/**
+ * fetch, with a network failure (server down, connection refused or reset, offline) turned into
+ * an ApiError that says so in plain words, code `SERVER_UNREACHABLE`.
+ */
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'SERVER_UNREACHABLE', UNREACHABLE_MESSAGE);
+  }
+}
+
 export function setSessionLostHandler(fn: () => void): void {
   onSessionLost = fn;
 }
@@ -89,7 +105,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     body = opts.form.toString();
   }
-  const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
+  const res = await send(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) {
     const err = await toApiError(res);
     if (res.status === 401 && csrfToken && !isOAuthTokenEndpoint(path) && !opts.keepSessionOn401) {
@@ -134,11 +150,11 @@ export async function login(org: string, user: string, password: string, otp?: s
   const path = isProviderOrg(org) ? '/cloudapi/1.0.0/sessions/provider' : '/cloudapi/1.0.0/sessions';
   const headers: Record<string, string> = { Authorization: basicAuth(user.trim(), org.trim(), password), Accept: JSON_ACCEPT };
   if (otp) headers['X-OpenDirector-OTP'] = otp.trim();
-  const res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', cache: 'no-store' });
+  const res = await send(path, { method: 'POST', headers, credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) throw await toApiError(res);
   const token = res.headers.get('X-VMWARE-VCLOUD-ACCESS-TOKEN');
   if (!token) throw new ApiError(500, 'NO_TOKEN', 'The server did not return an access token.');
-  const portal = await fetch('/portal/session', {
+  const portal = await send('/portal/session', {
     method: 'POST', headers: { Authorization: `Bearer ${token}`, Accept: JSON_ACCEPT }, credentials: 'same-origin', cache: 'no-store',
   });
   if (!portal.ok) throw await toApiError(portal);

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { PagedEnvelope } from '../../../api/cloudapi/wire.ts';
 import { ApiError } from '../api.ts';
 
 /** Loads data on mount and whenever `deps` change; `reload()` fetches again. */
@@ -197,5 +198,19 @@ export function Field({ label, children, hint }: { label: string; hint?: string;
       {children(id)}
       {hint && <small className="muted">{hint}</small>}
     </div>
+  );
+}
+
+/** Previous / next for a CloudAPI paged list, with where the person is and how many there are. */
+export function Pager({ label, page, envelope, noun, onPage }: {
+  label: string; page: number; envelope: PagedEnvelope<unknown>; noun: readonly [one: string, many: string]; onPage: (page: number) => void;
+}) {
+  const pages = Math.max(envelope.pageCount, 1);
+  return (
+    <nav className="pager" aria-label={label}>
+      <button type="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>Previous</button>
+      <span>Page {envelope.page} of {pages} · {envelope.resultTotal} {envelope.resultTotal === 1 ? noun[0] : noun[1]}</span>
+      <button type="button" disabled={page >= envelope.pageCount} onClick={() => onPage(page + 1)}>Next</button>
+    </nav>
   );
 }

@@ -33,7 +33,7 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
       {tokens.loading && !tokens.data ? <Loading /> : tokens.data?.length === 0 ? (
         <EmptyState>You have no API tokens. Choose New to create one.</EmptyState>
       ) : (
-        <table>
+        <div className="table-wrap"><table>
           <thead>
             <tr>
               <th scope="col">Name</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th>
@@ -53,7 +53,7 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {creating && <NewTokenDialog session={session} onClose={() => { setCreating(false); tokens.reload(); }} />}
       {revoking && (

@@ -4,7 +4,7 @@ import { AUDIT_EVENTS } from '../../../audit/events.ts';
 import { api, fiqlValue, uuidOf, type PortalSession } from '../api.ts';
 import type { Route } from '../router.ts';
 import { useOperatingOrg } from '../components/OrgPicker.tsx';
-import { EmptyState, ErrorMessage, Field, Loading, formatTime, useLoad } from '../components/ui.tsx';
+import { EmptyState, ErrorMessage, Field, Loading, Pager, formatTime, useLoad } from '../components/ui.tsx';
 
 const PAGE_SIZE = 25;
 const EVENT_TYPES = [...new Set(Object.values(AUDIT_EVENTS))].sort();
@@ -32,7 +32,7 @@ export function auditFilter(f: Filters): string {
 
 /** Administration › Audit log: who did what, filterable by user, event type, time and API token. */
 export function AuditScreen({ session, route }: { session: PortalSession; route: Route }) {
-  const { tenant, scopeLabel, picker } = useOperatingOrg(session, route);
+  const { tenant, scopeLabel, picker } = useOperatingOrg(session, route, { spansOrgs: true });
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [applied, setApplied] = useState<Filters>(NO_FILTERS);
   const [page, setPage] = useState(1);
@@ -76,6 +76,7 @@ export function AuditScreen({ session, route }: { session: PortalSession; route:
       <ErrorMessage error={events.error} />
       {events.loading && !env ? <Loading /> : env?.values.length === 0 ? <EmptyState>No events match these filters.</EmptyState> : env ? (
         <>
+          <div className="table-wrap">
           <table className="audit">
             <thead>
               <tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">User</th><th scope="col">Organization</th><th scope="col">Target</th><th scope="col">Status</th><th scope="col">API token</th><th scope="col">Description</th></tr>
@@ -95,11 +96,8 @@ export function AuditScreen({ session, route }: { session: PortalSession; route:
               ))}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Audit log pages">
-            <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous</button>
-            <span>Page {env.page} of {Math.max(env.pageCount, 1)} · {env.resultTotal} events</span>
-            <button type="button" disabled={page >= env.pageCount} onClick={() => setPage(page + 1)}>Next</button>
-          </nav>
+          </div>
+          <Pager label="Audit log pages" page={page} envelope={env} noun={['event', 'events']} onPage={setPage} />
         </>
       ) : null}
     </>

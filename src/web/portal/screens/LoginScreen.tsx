@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, isProviderOrg, login } from '../api.ts';
+import { ApiError, UNREACHABLE_MESSAGE, isProviderOrg, login } from '../api.ts';
 import { Field } from '../components/ui.tsx';
 
 /**
@@ -7,7 +7,7 @@ import { Field } from '../components/ui.tsx';
  * same way on purpose (STYLE §5), so the first message names both.
  */
 function loginMessage(e: unknown, step: 'password' | 'code'): string {
-  if (!(e instanceof ApiError)) return 'The server could not be reached. Check your connection and try again.';
+  if (!(e instanceof ApiError)) return UNREACHABLE_MESSAGE;
   switch (e.code) {
     case 'ACCOUNT_LOCKED':
       return 'This account is locked for a while after too many wrong codes. Try again later, or ask your administrator to unlock it.';
@@ -32,8 +32,18 @@ export function orgFromLocation(pathname: string): string {
   return pathname.startsWith('/provider') ? 'System' : '';
 }
 
-export function LoginScreen({ onLoggedIn, notice }: { onLoggedIn: () => Promise<void>; notice: string | null }) {
-  const [org, setOrg] = useState(() => orgFromLocation(window.location.pathname));
+/** The line under the title: which portal the organization typed so far leads to. */
+export function portalKind(org: string): string {
+  if (org.trim() === '') return 'Log in to your organization';
+  return isProviderOrg(org) ? 'Provider portal' : `Tenant portal · ${org.trim()}`;
+}
+
+/**
+ * `lastOrg`: the org of the session that just ended (logout, expiry), so that logging in again
+ * needs no retyping wherever the portal was opened from.
+ */
+export function LoginScreen({ onLoggedIn, notice, lastOrg }: { onLoggedIn: () => Promise<void>; notice: string | null; lastOrg?: string | null }) {
+  const [org, setOrg] = useState(() => orgFromLocation(window.location.pathname) || (lastOrg ?? ''));
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -66,7 +76,7 @@ export function LoginScreen({ onLoggedIn, notice }: { onLoggedIn: () => Promise<
     <main className="login">
       <form onSubmit={submit} aria-labelledby="login-title" className="card">
         <h1 id="login-title">OpenDirector</h1>
-        <p className="muted">{isProviderOrg(org) ? 'Provider portal' : 'Tenant portal'}</p>
+        <p className="muted">{portalKind(org)}</p>
         {notice && <p className="notice" role="status">{notice}</p>}
         {step === 'password' ? (
           <>

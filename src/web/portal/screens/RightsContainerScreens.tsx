@@ -47,7 +47,7 @@ export function RightsContainerList({ kind, session }: { kind: ContainerKind; se
       <p className="muted">{kind.intro}</p>
       <ErrorMessage error={items.error} />
       {items.loading && !items.data ? <Loading /> : items.data?.length === 0 ? <EmptyState>No {kind.plural.toLowerCase()} yet.</EmptyState> : (
-        <table>
+        <div className="table-wrap"><table>
           <thead><tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col">Published to</th></tr></thead>
           <tbody>
             {items.data?.map((c) => (
@@ -58,7 +58,7 @@ export function RightsContainerList({ kind, session }: { kind: ContainerKind; se
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {creating && <NewContainerDialog kind={kind} onClose={(id) => { setCreating(false); if (id) navigate(href(['provider', kind.segment, id])); else items.reload(); }} />}
     </>

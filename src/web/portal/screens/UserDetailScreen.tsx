@@ -7,7 +7,7 @@ import { href, navigate, type Route } from '../router.ts';
 import { ConfirmDialog, EmptyState, ErrorMessage, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
 import { userStatus } from './UsersScreen.tsx';
 
-type Confirm = { kind: 'delete' } | { kind: 'revoke'; token: Token } | { kind: 'revokeAll' } | { kind: 'resetMfa' };
+type Confirm = { kind: 'delete' } | { kind: 'disable' } | { kind: 'revoke'; token: Token } | { kind: 'revokeAll' } | { kind: 'resetMfa' };
 
 /**
  * One user: status (enable, disable, unlock, delete), roles, second-factor reset and, with
@@ -45,14 +45,15 @@ export function UserDetailScreen({ session, route, userId }: { session: PortalSe
               <dt>Full name</dt><dd>{u.fullName || '—'}</dd>
               <dt>Email</dt><dd>{u.email || '—'}</dd>
               <dt>Organization</dt><dd>{u.orgEntityRef?.name ?? '—'}</dd>
+              <dt>Second factor</dt><dd>{u.mfaEnrolled ? 'Authenticator app set up' : 'Not set up'}</dd>
             </dl>
             {can(RIGHTS.userManage) && (
               <div className="actions left">
                 {u.enabled === false
                   ? <button type="button" onClick={() => update({ enabled: true })}>Enable</button>
-                  : <button type="button" onClick={() => update({ enabled: false })}>Disable</button>}
+                  : <button type="button" onClick={() => setConfirm({ kind: 'disable' })}>Disable</button>}
                 {u.locked && <button type="button" onClick={() => update({ locked: false })}>Unlock</button>}
-                {can(RIGHTS.mfaManage) && <button type="button" onClick={() => setConfirm({ kind: 'resetMfa' })}>Reset second factor</button>}
+                {can(RIGHTS.mfaManage) && u.mfaEnrolled && <button type="button" onClick={() => setConfirm({ kind: 'resetMfa' })}>Reset second factor</button>}
                 <button type="button" className="danger" onClick={() => setConfirm({ kind: 'delete' })}>Delete user</button>
               </div>
             )}
@@ -101,7 +102,7 @@ function RolesPanel({ user, tenant, editable, onSave }: { user: User; tenant: st
 }
 
 function UserTokensPanel({ user, tenant, onConfirm }: { user: User; tenant: string | null; onConfirm: (c: Confirm) => void }) {
-  const tokens = useLoad(() => listAll<Token>('/cloudapi/1.0.0/tokens/', { filter: `owner.id==${fiqlValue(user.id)}` }, tenant), [user, tenant]);
+  const tokens = useLoad(() => listAll<Token>('/cloudapi/1.0.0/tokens/', { filter: `owner.id==${fiqlValue(user.id)}`, sortDesc: 'createdAt' }, tenant), [user, tenant]);
   return (
     <section className="panel" aria-labelledby="user-tokens">
       <div className="panel-head">
@@ -111,7 +112,7 @@ function UserTokensPanel({ user, tenant, onConfirm }: { user: User; tenant: stri
       <p className="muted">Only token names are shown; a token itself is never visible to anyone after its creation.</p>
       <ErrorMessage error={tokens.error} />
       {tokens.loading && !tokens.data ? <Loading /> : tokens.data?.length === 0 ? <EmptyState>{user.username} has no API tokens.</EmptyState> : (
-        <table>
+        <div className="table-wrap"><table>
           <thead>
             <tr>
               <th scope="col">Name</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">From</th>
@@ -127,7 +128,7 @@ function UserTokensPanel({ user, tenant, onConfirm }: { user: User; tenant: stri
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
     </section>
   );
@@ -140,6 +141,13 @@ function ConfirmFor({ confirm, user, tenant, path, onClose }: { confirm: Confirm
         <ConfirmDialog title="Delete user" confirmLabel="Delete" onClose={onClose}
           onConfirm={async () => { await api('DELETE', path, { tenant }); navigate(href(['admin', 'users'], { org: tenant })); }}>
           <p>Delete <strong>{user.username}</strong>? Their sessions end and their API tokens stop working.</p>
+        </ConfirmDialog>
+      );
+    case 'disable':
+      return (
+        <ConfirmDialog title="Disable user" confirmLabel="Disable" onClose={onClose}
+          onConfirm={() => api('PUT', path, { tenant, body: { ...user, enabled: false } })}>
+          <p>Disable <strong>{user.username}</strong>? They are logged out and cannot log in until you enable them again, and every API token they hold is revoked for good.</p>
         </ConfirmDialog>
       );
     case 'revoke':

@@ -1,20 +1,40 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Role, User } from '../../../api/cloudapi/wire.ts';
 import { RIGHTS } from '../../../rbac/rights-catalog.ts';
-import { api, listAll, type PortalSession } from '../api.ts';
+import type { PagedEnvelope } from '../../../api/cloudapi/wire.ts';
+import { api, fiqlValue, listAll, type PortalSession } from '../api.ts';
 import { href, type Route } from '../router.ts';
 import { useOperatingOrg } from '../components/OrgPicker.tsx';
-import { Dialog, EmptyState, ErrorMessage, Field, Loading, useAction, useLoad } from '../components/ui.tsx';
+import { Dialog, EmptyState, ErrorMessage, Field, Loading, Pager, useAction, useLoad } from '../components/ui.tsx';
 
 export function userStatus(u: User): string {
   if (u.locked) return 'Locked';
   return u.enabled === false ? 'Disabled' : 'Enabled';
 }
 
-/** Administration › Users: the org's users with roles and status; New user. */
+const USERS_PAGE_SIZE = 25;
+
+/** FIQL of the search box: user name or full name contains the text (a typed `*` is literal). */
+export function userSearchFilter(text: string): string {
+  const v = fiqlValue(text.trim()).replace(/\*/g, '\\*');
+  return v ? `(username==*${v}*,fullName==*${v}*)` : '';
+}
+
+/** Administration › Users: the org's users with roles and status, a page at a time and searchable; New user. */
 export function UsersScreen({ session, route }: { session: PortalSession; route: Route }) {
   const { tenant, orgName, picker } = useOperatingOrg(session, route);
-  const users = useLoad(() => listAll<User>('/cloudapi/1.0.0/users/', { sortAsc: 'username' }, tenant), [tenant]);
+  const [draft, setDraft] = useState('');
+  const [search, setSearch] = useState('');
+  const [page, setPage] = useState(1);
+  // Another org's list starts at its first page.
+  useEffect(() => setPage(1), [tenant]);
+  const users = useLoad(() => {
+    const q = new URLSearchParams({ sortAsc: 'username', page: String(page), pageSize: String(USERS_PAGE_SIZE) });
+    const filter = userSearchFilter(search);
+    if (filter) q.set('filter', filter);
+    return api<PagedEnvelope<User>>('GET', `/cloudapi/1.0.0/users/?${q.toString()}`, { tenant });
+  }, [tenant, search, page]);
+  const env = users.data;
   const [creating, setCreating] = useState(false);
   const canManage = session.rights.includes(RIGHTS.userManage);
   return (
@@ -24,14 +44,21 @@ export function UsersScreen({ session, route }: { session: PortalSession; route:
         {picker}
         {canManage && <button type="button" className="primary" onClick={() => setCreating(true)}>New user</button>}
       </div>
+      <form className="filters" role="search" aria-label="Search users" onSubmit={(e) => { e.preventDefault(); setPage(1); setSearch(draft); }}>
+        <Field label="User name or full name contains">{(id) => <input id={id} type="search" value={draft} onChange={(e) => setDraft(e.target.value)} />}</Field>
+        <div className="actions left">
+          <button type="submit" className="primary">Search</button>
+          {search && <button type="button" onClick={() => { setDraft(''); setSearch(''); setPage(1); }}>Clear</button>}
+        </div>
+      </form>
       <ErrorMessage error={users.error} />
-      {users.loading && !users.data ? <Loading /> : users.data?.length === 0 ? (
-        <EmptyState>This organization has no users yet.</EmptyState>
-      ) : (
-        <table>
+      {users.loading && !env ? <Loading /> : env?.values.length === 0 ? (
+        <EmptyState>{search ? 'No users match this search.' : 'This organization has no users yet.'}</EmptyState>
+      ) : env ? (<>
+        <div className="table-wrap"><table>
           <thead><tr><th scope="col">User name</th><th scope="col">Full name</th><th scope="col">Roles</th><th scope="col">Status</th></tr></thead>
           <tbody>
-            {users.data?.map((u) => (
+            {env.values.map((u) => (
               <tr key={u.id}>
                 <td><a href={href(['admin', 'users', u.id], { org: tenant })}>{u.username}</a></td>
                 <td>{u.fullName || '—'}</td>
@@ -40,8 +67,9 @@ export function UsersScreen({ session, route }: { session: PortalSession; route:
               </tr>
             ))}
           </tbody>
-        </table>
-      )}
+        </table></div>
+        <Pager label="User pages" page={page} envelope={env} noun={['user', 'users']} onPage={setPage} />
+      </>) : null}
       {creating && <NewUserDialog tenant={tenant} onClose={() => { setCreating(false); users.reload(); }} />}
     </>
   );
