@@ -69,6 +69,8 @@ describe.each(engines)('API token policy on %s', (engine) => {
     return res.json();
   };
   const lastRefusalReason = async (tokenId: string) => {
+    // Refused exchanges are audited in the background (issue 15 §4): wait for those written so far.
+    await t.server.services.apiTokens.failureAudit.settled();
     const rows = await t.server.services.db.selectFrom('audit_events').select('additional_properties')
       .where('event_type', '=', AUDIT_EVENTS['api_token.refresh_failed']).where('entity_id', '=', tokenId).orderBy('seq', 'desc').execute();
     return rows[0] ? (JSON.parse(rows[0].additional_properties) as Record<string, string>).reason : undefined;
