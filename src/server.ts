@@ -16,8 +16,9 @@ import { LoginService } from './identity/login-service.ts';
 import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter.ts';
 import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
 import { ApiTokenService } from './tokens/api-token-service.ts';
-import { bootstrap } from './tenancy/bootstrap.ts';
+import { bootstrap, seedRightsCatalogue, type BootstrapResult } from './tenancy/bootstrap.ts';
 import { SYSTEM_ORG_NAME } from './rbac/rights-catalog.ts';
+import { verifyPassword } from './identity/password.ts';
 import { createHttpApp } from './api/http/create-http-app.ts';
 import { registerRoutes } from './api/http/register-routes.ts';
 import type { Services } from './api/http/services.ts';
@@ -36,10 +37,24 @@ export interface RunningServer {
   readonly database: DatabaseHandle;
   /** Public origin (resolved after listen when the port was 0). */
   baseUrl(): string;
+  /** Listens, then creates the System org and its administrator on first start (bootstrapSystemOrg). */
   listen(): Promise<string>;
+  /**
+   * Creates the System org and its administrator if the database has none; until then requests
+   * wait. listen() calls it; call it directly only to serve `app.inject` without listening.
+   */
+  bootstrapSystemOrg(): Promise<void>;
   close(): Promise<void>;
-  /** Set on first start when the admin password was generated (printed once by `serve`). */
+  /**
+   * After listen(), on the start that created the System org with a generated password
+   * (printed once by `serve`); undefined before listen() and on every other start.
+   */
   readonly generatedAdminPassword: string | undefined;
+  /**
+   * After listen(): true when OPENDIRECTOR_ADMIN_PASSWORD is set but had no effect, because the
+   * administrator already existed and its password is another one (`serve` warns).
+   */
+  readonly adminPasswordIgnored: boolean;
 }
 
 /** Logs never carry secrets: credentials headers, bodies and query strings are not logged. */
@@ -87,6 +102,22 @@ async function loadSigningKeysAtStartup(ring: SigningKeyRing, config: Config): P
   }
 }
 
+/** Opens once; until then `opened` is pending. */
+function bootstrapGate(): { isOpen(): boolean; opened: Promise<void>; open(): void } {
+  let isOpen = false;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => { open = resolve; });
+  return { isOpen: () => isOpen, opened, open: () => { isOpen = true; open(); } };
+}
+
+/** Whether `password` is administrator@System's current password (false when that user is gone). */
+async function isAdministratorPassword(db: DatabaseHandle['db'], password: string): Promise<boolean> {
+  const row = await db.selectFrom('users').innerJoin('orgs', 'orgs.id', 'users.org_id')
+    .select('users.password_hash').where('orgs.name', '=', SYSTEM_ORG_NAME).where('users.username_lower', '=', 'administrator')
+    .executeTakeFirst();
+  return row !== undefined && (await verifyPassword(password, row.password_hash));
+}
+
 /**
  * Composition root (STYLE §1): config, then database and migrations, then services, then routes.
  */
@@ -107,7 +138,6 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   }
   let keks: KeyEncryptionKeys;
   let https: { cert: Buffer; key: Buffer } | undefined;
-  let boot: Awaited<ReturnType<typeof bootstrap>>;
   let siteId: string;
   let keys: SigningKeyRing;
   try {
@@ -119,11 +149,12 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       throw config.databaseUrl ? explainDatabaseFailure(err, config.databaseUrl, config.databaseConnectTimeoutSeconds) : explainDataDirFailure(err, config.dataDir);
     }
     // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
-    // System org, its administrator and the first signing key.
-    boot = await withStartupLock(database.db, database.caps, async (conn) => {
-      const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+    // first signing key. The System org and its administrator wait until the server listens
+    // (listen() below): a start that fails, e.g. on a port in use, creates no administrator and
+    // prints no password nobody can use (issue 19).
+    await withStartupLock(database.db, database.caps, async (conn) => {
+      await seedRightsCatalogue(conn);
       await loadSigningKeysAtStartup(new SigningKeyRing(conn, keks), config);
-      return result;
     });
     siteId = await loadSiteId(database);
     keys = new SigningKeyRing(database.db, keks);
@@ -164,10 +195,30 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
   const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
+  // Requests that arrive between listen and the end of the bootstrap wait for it (milliseconds,
+  // on the first start only), so nobody is told the administrator does not exist yet.
+  const systemOrg = bootstrapGate();
+  app.addHook('onRequest', (_req, _reply, done) => {
+    if (systemOrg.isOpen()) done();
+    else void systemOrg.opened.then(() => done());
+  });
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
+  let boot: BootstrapResult | undefined;
+  let adminPasswordIgnored = false;
+  const bootstrapSystemOrg = async (): Promise<void> => {
+    if (boot) return;
+    try {
+      boot = await withStartupLock(database.db, database.caps, (conn) => bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost }));
+      if (!boot.created && config.adminPassword !== undefined) adminPasswordIgnored = !(await isAdministratorPassword(database.db, config.adminPassword));
+    } finally {
+      systemOrg.open();
+    }
+  };
   return {
-    app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
+    app, services, database,
+    get generatedAdminPassword() { return boot?.generatedAdminPassword; },
+    get adminPasswordIgnored() { return adminPasswordIgnored; },
     baseUrl: () => baseUrl,
     async listen() {
       try {
@@ -177,8 +228,15 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       }
       const port = (app.server.address() as AddressInfo).port;
       if (config.port === 0) baseUrl = baseUrl.replace(/:0$/, `:${port}`);
+      try {
+        await bootstrapSystemOrg();
+      } catch (err) {
+        await app.close().catch(() => undefined);
+        throw err;
+      }
       return baseUrl;
     },
+    bootstrapSystemOrg,
     async close() {
       await app.close();
       stopFollowingKeys();
