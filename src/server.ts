@@ -27,6 +27,7 @@ import { createPortal } from './web/serve-portal.ts';
 import { StartupError } from './startup/startup-error.ts';
 import { explainDatabaseFailure, explainDataDirFailure, explainListenFailure } from './startup/explain-startup-failure.ts';
 import { readTlsFiles } from './startup/read-tls-files.ts';
+import { terminalLogStream } from './startup/terminal-log-stream.ts';
 
 /** How often a server on the embedded database looks for a `keys` command's change (no NOTIFY there). */
 const SIGNING_KEYS_POLL_MS = 2_000;
@@ -57,8 +58,13 @@ export interface RunningServer {
   readonly adminPasswordIgnored: boolean;
 }
 
-/** Logs never carry secrets: credentials headers, bodies and query strings are not logged. */
+/**
+ * Logs never carry secrets: credentials headers, bodies and query strings are not logged.
+ * Without a destination: JSON lines on stdout, or, when stdout is a terminal, the same entries
+ * as readable lines (terminal-log-stream.ts; colours as the terminal allows, e.g. none with NO_COLOR).
+ */
 export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
+  destination ??= process.stdout.isTTY === true ? terminalLogStream(process.stdout, { colour: process.stdout.hasColors?.() === true }) : undefined;
   return pino({
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers["x-vmware-vcloud-access-token"]', 'req.headers["x-vcloud-authorization"]', 'req.headers.cookie', '*.password', '*.refresh_token', '*.access_token', '*.assertion'], censor: '[redacted]' },

@@ -53,7 +53,8 @@ export function registerServeCommand(program: Command): void {
       let url: string;
       try {
         server = await createServer(config, { logger });
-        if (!config.databaseUrl) logger.warn(`Using the embedded SQLite database in ${config.dataDir} (set OPENDIRECTOR_DATABASE_URL for PostgreSQL).`);
+        // Information, not a fault: the embedded database is the default set-up (docs/deployment.md).
+        if (!config.databaseUrl) logger.info(`Using the embedded SQLite database in ${config.dataDir} (for several cells or a managed database, set OPENDIRECTOR_DATABASE_URL to use PostgreSQL).`);
         if (WILDCARD_HOSTS.has(new URL(config.publicUrl).hostname)) {
           // Every href, LoginUrl and Link is built from the public URL (never from a request's Host),
           // so clients would be sent to an address that means "any interface" only on this machine.

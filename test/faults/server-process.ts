@@ -42,8 +42,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `node bin/opendirector.js serve` on `dataDir` and `port`; resolves once it listens. */
-export async function startServerProcess(opts: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
+export async function startServerProcess(opts: { dataDir: string; port: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
