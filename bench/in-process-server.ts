@@ -25,6 +25,7 @@ export async function seededInProcessServer(opts: { prefix: string; listen: bool
     ...(opts.listen ? { OPENDIRECTOR_PORT: '0' } : {}),
   }));
   if (opts.listen) await server.listen();
+  else await server.bootstrapSystemOrg();
   return {
     server, seed,
     async close() {

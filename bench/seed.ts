@@ -41,6 +41,8 @@ export interface SeedResult {
 export async function prepareDataDir(dataDir: string): Promise<void> {
   const config = loadConfig({}, { host: '127.0.0.1', port: 0, dataDir, adminPassword: BENCH_ADMIN_PASSWORD, logLevel: 'silent' });
   const server = await createServer(config);
+  // The System org and its administrator are created once the server listens (issue 19).
+  await server.listen();
   await server.close();
 }
 

@@ -17,8 +17,9 @@ import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter
 import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
 import { ApiTokenService } from './tokens/api-token-service.ts';
 import { ServiceAccountPrincipals, ServiceAccounts } from './service-accounts/index.ts';
-import { bootstrap } from './tenancy/bootstrap.ts';
+import { bootstrap, seedRightsCatalogue, type BootstrapResult } from './tenancy/bootstrap.ts';
 import { SYSTEM_ORG_NAME } from './rbac/rights-catalog.ts';
+import { verifyPassword } from './identity/password.ts';
 import { createHttpApp } from './api/http/create-http-app.ts';
 import { registerRoutes } from './api/http/register-routes.ts';
 import type { Services } from './api/http/services.ts';
@@ -29,6 +30,7 @@ import { createPortal } from './web/serve-portal.ts';
 import { StartupError } from './startup/startup-error.ts';
 import { explainDatabaseFailure, explainDataDirFailure, explainListenFailure } from './startup/explain-startup-failure.ts';
 import { readTlsFiles } from './startup/read-tls-files.ts';
+import { terminalLogStream } from './startup/terminal-log-stream.ts';
 
 /** How often a server on the embedded database looks for a `keys` command's change (no NOTIFY there). */
 const SIGNING_KEYS_POLL_MS = 2_000;
@@ -39,16 +41,35 @@ export interface RunningServer {
   readonly database: DatabaseHandle;
   /** Public origin (resolved after listen when the port was 0). */
   baseUrl(): string;
+  /** Listens, then creates the System org and its administrator on first start (bootstrapSystemOrg). */
   listen(): Promise<string>;
+  /**
+   * Creates the System org and its administrator if the database has none; until then requests
+   * wait. listen() calls it; call it directly only to serve `app.inject` without listening.
+   */
+  bootstrapSystemOrg(): Promise<void>;
   close(): Promise<void>;
   /** URL of the management listener (metrics, probes) once listening; undefined when not configured. */
   managementUrl(): string | undefined;
-  /** Set on first start when the admin password was generated (printed once by `serve`). */
+  /**
+   * After listen(), on the start that created the System org with a generated password
+   * (printed once by `serve`); undefined before listen() and on every other start.
+   */
   readonly generatedAdminPassword: string | undefined;
+  /**
+   * After listen(): true when OPENDIRECTOR_ADMIN_PASSWORD is set but had no effect, because the
+   * administrator already existed and its password is another one (`serve` warns).
+   */
+  readonly adminPasswordIgnored: boolean;
 }
 
-/** Logs never carry secrets: credentials headers, bodies and query strings are not logged. */
+/**
+ * Logs never carry secrets: credentials headers, bodies and query strings are not logged.
+ * Without a destination: JSON lines on stdout, or, when stdout is a terminal, the same entries
+ * as readable lines (terminal-log-stream.ts; colours as the terminal allows, e.g. none with NO_COLOR).
+ */
 export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
+  destination ??= process.stdout.isTTY === true ? terminalLogStream(process.stdout, { colour: process.stdout.hasColors?.() === true }) : undefined;
   return pino({
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers["x-vmware-vcloud-access-token"]', 'req.headers["x-vcloud-authorization"]', 'req.headers.cookie', '*.password', '*.refresh_token', '*.access_token', '*.assertion'], censor: '[redacted]' },
@@ -92,6 +113,22 @@ async function loadSigningKeysAtStartup(ring: SigningKeyRing, config: Config): P
   }
 }
 
+/** Opens once; until then `opened` is pending. */
+function bootstrapGate(): { isOpen(): boolean; opened: Promise<void>; open(): void } {
+  let isOpen = false;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => { open = resolve; });
+  return { isOpen: () => isOpen, opened, open: () => { isOpen = true; open(); } };
+}
+
+/** Whether `password` is administrator@System's current password (false when that user is gone). */
+async function isAdministratorPassword(db: DatabaseHandle['db'], password: string): Promise<boolean> {
+  const row = await db.selectFrom('users').innerJoin('orgs', 'orgs.id', 'users.org_id')
+    .select('users.password_hash').where('orgs.name', '=', SYSTEM_ORG_NAME).where('users.username_lower', '=', 'administrator')
+    .executeTakeFirst();
+  return row !== undefined && (await verifyPassword(password, row.password_hash));
+}
+
 /**
  * Composition root (STYLE §1): config, then database and migrations, then services, then routes.
  */
@@ -115,7 +152,6 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   }
   let keks: KeyEncryptionKeys;
   let https: { cert: Buffer; key: Buffer } | undefined;
-  let boot: Awaited<ReturnType<typeof bootstrap>>;
   let siteId: string;
   let keys: SigningKeyRing;
   try {
@@ -127,11 +163,12 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       throw config.databaseUrl ? explainDatabaseFailure(err, config.databaseUrl, config.databaseConnectTimeoutSeconds) : explainDataDirFailure(err, config.dataDir);
     }
     // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
-    // System org, its administrator and the first signing key.
-    boot = await withStartupLock(database.db, database.caps, async (conn) => {
-      const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+    // first signing key. The System org and its administrator wait until the server listens
+    // (listen() below): a start that fails, e.g. on a port in use, creates no administrator and
+    // prints no password nobody can use (issue 19).
+    await withStartupLock(database.db, database.caps, async (conn) => {
+      await seedRightsCatalogue(conn);
       await loadSigningKeysAtStartup(new SigningKeyRing(conn, keks), config);
-      return result;
     });
     siteId = await loadSiteId(database);
     keys = new SigningKeyRing(database.db, keks);
@@ -192,11 +229,31 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   // Request metrics cost a hook per request: only when something can scrape them.
   if (management) registerHttpMetrics(app);
   const unwatchPool = database.pgPool ? watchPostgresPool(database.pgPool) : () => undefined;
+  // Requests that arrive between listen and the end of the bootstrap wait for it (milliseconds,
+  // on the first start only), so nobody is told the administrator does not exist yet.
+  const systemOrg = bootstrapGate();
+  app.addHook('onRequest', (_req, _reply, done) => {
+    if (systemOrg.isOpen()) done();
+    else void systemOrg.opened.then(() => done());
+  });
   registerRoutes(app, services, allRoutes, () => baseUrl);
   portal.register(app, services);
+  let boot: BootstrapResult | undefined;
+  let adminPasswordIgnored = false;
+  const bootstrapSystemOrg = async (): Promise<void> => {
+    if (boot) return;
+    try {
+      boot = await withStartupLock(database.db, database.caps, (conn) => bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost }));
+      if (!boot.created && config.adminPassword !== undefined) adminPasswordIgnored = !(await isAdministratorPassword(database.db, config.adminPassword));
+    } finally {
+      systemOrg.open();
+    }
+  };
   let managementUrl: string | undefined;
   return {
-    app, services, database, generatedAdminPassword: boot.generatedAdminPassword,
+    app, services, database,
+    get generatedAdminPassword() { return boot?.generatedAdminPassword; },
+    get adminPasswordIgnored() { return adminPasswordIgnored; },
     baseUrl: () => baseUrl,
     managementUrl: () => managementUrl,
     async listen() {
@@ -215,8 +272,16 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
           throw explainListenFailure(err, config.managementHost, config.managementPort ?? 0);
         }
       }
+      try {
+        await bootstrapSystemOrg();
+      } catch (err) {
+        await management?.close().catch(() => undefined);
+        await app.close().catch(() => undefined);
+        throw err;
+      }
       return baseUrl;
     },
+    bootstrapSystemOrg,
     async close() {
       await management?.close();
       unwatchPool();

@@ -72,7 +72,7 @@ Examples:
   opendirector api POST /cloudapi/1.0.0/users --data @alice.json`)
     .action(run(async (ctx, methodArg: string, path: string, flags: ApiFlags) => {
       const method = methodArg.toUpperCase();
-      if (!METHODS.has(method)) throw new CliError(`Unknown method ${methodArg}`, EXIT.usage);
+      if (!METHODS.has(method)) throw new CliError(`Unknown method ${methodArg}: use one of ${[...METHODS].join(', ')}`, EXIT.usage);
       if (!path.startsWith('/') && !/^https?:\/\//i.test(path)) throw new CliError(`The path must start with / (got ${path})`, EXIT.usage);
       const headers = parseHeaders(flags.header);
       const body = flags.data !== undefined ? await readData(flags.data) : undefined;

@@ -6,6 +6,7 @@ import { processOutput, type Output } from './output.ts';
 import { ProfileStore, type Profile } from './profile-store.ts';
 import { withProgress } from './progress.ts';
 import { isServiceAccountTokenFile, readTokenFile } from './token-file.ts';
+import { normalizeServerUrl } from './server-url.ts';
 
 /** `--url`, `--org`, `--token-file`: where to connect and with which API token. */
 export interface ConnectionFlags {
@@ -52,7 +53,8 @@ export class CliContext {
   /** Server URL and org, from flags, then environment, then the profile. */
   target(flags: ConnectionFlags): { url: string; org: string } {
     const p = this.profile();
-    const url = flags.url ?? this.env.url ?? p.url;
+    const given = flags.url ?? this.env.url ?? p.url;
+    const url = given === undefined ? undefined : normalizeServerUrl(given);
     const org = flags.org ?? this.env.org ?? p.org;
     if (!url) throw new CliError('No server: pass --url, set OPENDIRECTOR_URL, or run `opendirector login` first', EXIT.usage);
     if (!org) throw new CliError('No organization: pass --org, set OPENDIRECTOR_ORG, or run `opendirector login` first', EXIT.usage);

@@ -1,50 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig, ConfigError, type Config } from '../config/index.ts';
-import { openDatabase, type DatabaseHandle } from '../storage/db.ts';
-import { pendingMigrations } from '../storage/migrator.ts';
 import { resolveKeyEncryptionKeys } from '../tokens/key-encryption-key.ts';
-import { isSigningKeyDecryptionFailure } from '../tokens/signing-keys.ts';
+import { OfflineCommandError as KeysCommandError, withDatabase } from './offline-database.ts';
 import { deleteSigningKey, rewrapSigningKeys, rotateSigningKey } from '../tokens/signing-key-rotation.ts';
-
-/** A failure the command explains in one line (exit status 1), as opposed to a bug. */
-class KeysCommandError extends Error {
-  override readonly name = 'KeysCommandError';
-}
-
-/**
- * Offline work on the configured database (STYLE §1: the CLI calls services directly only for
- * offline work): open it, refuse an unmigrated one, run, close.
- */
-async function withDatabase(work: (config: Config, handle: DatabaseHandle) => Promise<void>): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    process.stderr.write(`opendirector: ${e.message}\n`);
-    process.exit(2);
-  }
-  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 2, connectTimeoutMs: config.databaseConnectTimeoutSeconds * 1000 });
-  handle.pgPool?.on('error', () => undefined);
-  try {
-    // A key command never changes the schema: that is the job of the first upgraded cell.
-    const pending = await pendingMigrations(handle.db);
-    if (pending.length > 0) {
-      throw new KeysCommandError(`the database is not at this version's schema (pending: ${pending.join(', ')}). Start \`opendirector serve\` of this version first.`);
-    }
-    await work(config, handle);
-  } catch (e) {
-    const message = e instanceof KeysCommandError ? e.message
-      : isSigningKeyDecryptionFailure(e)
-        ? 'OPENDIRECTOR_KEY_ENCRYPTION_KEY does not decrypt the stored signing keys: use the key every cell uses'
-          + ' (after changing it, give the old one in OPENDIRECTOR_PREVIOUS_KEY_ENCRYPTION_KEYS).'
-        : `${(e as Error).message}`;
-    process.stderr.write(`opendirector: ${message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * `opendirector keys rotate | rewrap | list`: the JWT signing keys shared by every cell (issue 6).

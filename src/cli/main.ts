@@ -3,12 +3,17 @@ import { buildProgram } from './program.ts';
 import { EXIT } from './exit-codes.ts';
 
 const program = buildProgram();
-// `keys` opens the database, so its module pulls in the SQL drivers (~0.6 s): load it only when
-// it can run or be listed, so the everyday commands start fast.
+// `keys` and `admin` open the database, so their modules pull in the SQL drivers (~0.6 s): load
+// them only when they can run or be listed, so the everyday commands start fast.
 const args = process.argv.slice(2);
-if (args.length === 0 || args.some((a) => a === 'keys' || a === 'help' || a === '--help' || a === '-h')) {
+const listing = args.length === 0 || args.some((a) => a === 'help' || a === '--help' || a === '-h');
+if (listing || args.includes('keys')) {
   const { registerKeysCommand } = await import('./keys-command.ts');
   registerKeysCommand(program);
+}
+if (listing || args.includes('admin')) {
+  const { registerAdminCommand } = await import('./admin-command.ts');
+  registerAdminCommand(program);
 }
 
 try {

@@ -26,8 +26,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 forbidden, 5 not found
 
 Examples:
   opendirector login --url https://vcd.example.net --org acme --user alice
-  opendirector token create ci --save ci-token.json
-  opendirector api GET /api/org --token-file ci-token.json`);
+  opendirector token create ci --save ~/.config/opendirector/ci-token.json
+  opendirector api GET /api/org --token-file ~/.config/opendirector/ci-token.json`);
   registerServeCommand(program);
   registerSessionCommands(program);
   registerTokenCommands(program);

@@ -8,6 +8,21 @@ const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '[::]', '::']);
 /** After the grace period and closing the connections, how long closing may still take. */
 const HARD_EXIT_AFTER_GRACE_S = 5;
 
+/**
+ * On stderr, not only in the log: an operator who set the variable expects it to be the password,
+ * and a script's `curl -s` would hide the failed login that follows.
+ */
+function warnAdminPasswordIgnored(): void {
+  process.stderr.write([
+    '',
+    'WARNING: OPENDIRECTOR_ADMIN_PASSWORD is set but ignored: administrator@System already exists with another password.',
+    '  The variable sets the password only on the first start (on an empty database).',
+    '  To set it now, on this machine with this configuration: opendirector admin reset-password --password-stdin',
+    '  (docs/deployment.md, "Recovering the administrator password"); then remove the variable.',
+    '',
+  ].join('\n') + '\n');
+}
+
 /** `opendirector serve [--demo]`: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 export function registerServeCommand(program: Command): void {
   program
@@ -38,21 +53,24 @@ export function registerServeCommand(program: Command): void {
       let url: string;
       try {
         server = await createServer(config, { logger });
-        if (!config.databaseUrl) logger.warn(`Using the embedded SQLite database in ${config.dataDir} (set OPENDIRECTOR_DATABASE_URL for PostgreSQL).`);
+        // Information, not a fault: the embedded database is the default set-up (docs/deployment.md).
+        if (!config.databaseUrl) logger.info(`Using the embedded SQLite database in ${config.dataDir} (for several cells or a managed database, set OPENDIRECTOR_DATABASE_URL to use PostgreSQL).`);
         if (WILDCARD_HOSTS.has(new URL(config.publicUrl).hostname)) {
           // Every href, LoginUrl and Link is built from the public URL (never from a request's Host),
           // so clients would be sent to an address that means "any interface" only on this machine.
           logger.warn(`Links point at ${config.publicUrl}, which clients elsewhere cannot reach: set OPENDIRECTOR_PUBLIC_URL to the address they use (e.g. https://cloud.example.com).`);
         }
+        // The administrator is created once the server listens (a start that fails creates none).
+        url = await server.listen();
         if (server.generatedAdminPassword) {
           process.stdout.write(`\nBootstrap: administrator@System password (shown once): ${server.generatedAdminPassword}\n\n`);
         }
+        if (server.adminPasswordIgnored) warnAdminPasswordIgnored();
         if (opts.demo) {
           const { seedDemo } = await import('../inventory/demo.ts');
           const summary = await seedDemo(server.services);
           process.stdout.write(`${summary}\n`);
         }
-        url = await server.listen();
       } catch (e) {
         // One line on stderr, never a stack trace: what is wrong and, for the failures an
         // operator causes (StartupError), what to do. Anything else is a bug: its stack goes to

@@ -6,6 +6,7 @@ import { formatJson, formatTable } from './output.ts';
 import { withProgress } from './progress.ts';
 import { checkPrivateFileTarget } from './private-file.ts';
 import { tokenFileFor, writeTokenFile } from './token-file.ts';
+import { unignoredGitWorkTree } from './git-exposure.ts';
 
 const UUID = /^(urn:vcloud:token:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -83,7 +84,7 @@ function createOptions(flags: CreateFlags): TokenCreateOptions {
 /** `token create | list | revoke | revoke-all | exchange`. */
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('Create, list, revoke and exchange API tokens')
-    .addHelpText('after', '\nExamples:\n  opendirector token create ci --save ci-token.json\n  opendirector token list --all\n  opendirector token exchange --token-file ci-token.json --header');
+    .addHelpText('after', '\nExamples:\n  opendirector token create ci --save ~/.config/opendirector/ci-token.json\n  opendirector token list --all\n  opendirector token exchange --token-file ~/.config/opendirector/ci-token.json --header');
 
   addConnection(token.command('create <name>'), false)
     .description('Create an API token for the signed-in user and print its secret once')
@@ -103,7 +104,14 @@ Examples:
     .action(run(async (ctx, name: string, flags: CreateFlags) => {
       const options = createOptions(flags);
       // A bad --save path must fail now: once the token exists its secret cannot be shown again.
-      if (flags.save) checkPrivateFileTarget(flags.save, { overwrite: flags.force === true });
+      if (flags.save) {
+        checkPrivateFileTarget(flags.save, { overwrite: flags.force === true });
+        const workTree = unignoredGitWorkTree(flags.save);
+        if (workTree) {
+          ctx.output.err(`Warning: ${flags.save} is inside the git work tree ${workTree} and git does not ignore it: the secret could be committed.`
+            + ' Save it outside the repository (e.g. ~/.config/opendirector/ci-token.json) or add it to .gitignore.');
+        }
+      }
       const { client } = await ctx.client(flags, 'session');
       const created = await withProgress('Creating the API token', () => client.tokens.create(name, options));
       if (flags.save) {
@@ -199,7 +207,7 @@ Examples:
     }));
 
   addConnection(token.command('exchange'), true)
-    .description('Exchange an API token for an access token (what the seeds\' PowerShell helper did)')
+    .description('Exchange an API token for an access token (the OAuth refresh grant at /oauth/…/token) and print it')
     .option('--header', 'print the header line: Authorization: Bearer …')
     .option('--env', 'print shell exports: OPENDIRECTOR_URL, OPENDIRECTOR_ORG, OPENDIRECTOR_ACCESS_TOKEN')
     .addHelpText('after', `

@@ -45,7 +45,7 @@ export function readTokenFile(file: string): string {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(`Cannot read token file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.usage);
+    throw new CliError(unreadableTokenFile(file, err), EXIT.usage);
   }
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
@@ -70,5 +70,22 @@ export function isServiceAccountTokenFile(file: string): boolean {
     return parsed.token_type === 'Service Account';
   } catch {
     return false;
+  }
+}
+
+/** Why the token file cannot be read, in words, with what to do (not a bare ENOENT). */
+function unreadableTokenFile(file: string, err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return `Token file ${file} does not exist: check the path, or create one with \`opendirector token create NAME --save ${file}\``;
+    case 'EACCES':
+    case 'EPERM':
+      return `Token file ${file} cannot be read: permission denied (it should belong to you, mode 0600)`;
+    case 'EISDIR':
+      return `Token file ${file} is a folder; give the token file's name`;
+    case 'ENOTDIR':
+      return `Token file ${file} does not exist: part of its path is a file, not a folder`;
+    default:
+      return `Cannot read token file ${file}: ${err instanceof Error ? err.message : String(err)}`;
   }
 }

@@ -43,7 +43,7 @@ export const configOptions = {
   },
   adminPassword: {
     env: 'OPENDIRECTOR_ADMIN_PASSWORD',
-    doc: 'Bootstrap password of administrator@System; generated and printed once when unset.',
+    doc: 'Password of administrator@System set by the first start on an empty database (generated and printed once when unset); ignored afterwards, with a warning when it differs: see `opendirector admin reset-password`.',
     schema: z.string().min(8).optional(),
   },
   databaseUrl: {

@@ -68,7 +68,8 @@ export async function bootstrap(
   return generated ? { created: true, generatedAdminPassword: generated } : { created: true };
 }
 
-async function seedRightsCatalogue(db: Kysely<Database>): Promise<void> {
+/** Inserts the catalogue rights this version knows and the database lacks (every start). */
+export async function seedRightsCatalogue(db: Kysely<Database>): Promise<void> {
   const have = new Set((await db.selectFrom('rights').select('name').execute()).map((r) => r.name));
   const missing = RIGHT_DEFINITIONS.filter((d) => !have.has(d.name));
   if (missing.length === 0) return;

@@ -36,6 +36,6 @@ describe('the API token file (Go SDK / Terraform format, spec §11)', () => {
     fs.writeFileSync(broken, '{"token_type":"API Token"}');
     expect(() => readTokenFile(broken)).toThrow(CliError);
     expect(() => readTokenFile(broken)).toThrow(/has no "refresh_token"/);
-    expect(() => readTokenFile(path.join(dir, 'missing.json'))).toThrow(/Cannot read token file .*ENOENT/);
+    expect(() => readTokenFile(path.join(dir, 'missing.json'))).toThrow(/Token file .*missing.json does not exist: check the path/);
   });
 });

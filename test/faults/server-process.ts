@@ -42,8 +42,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `node bin/opendirector.js serve` on `dataDir` and `port`; resolves once it listens. */
-export async function startServerProcess(opts: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
+export async function startServerProcess(opts: { dataDir: string; port: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -103,7 +103,7 @@ export async function killServerProcess(p: ServerProcess | undefined): Promise<v
  * the exit code and everything it printed. Kills it (and says so in `output`) if it is still
  * running after `timeoutMs`: a start-up failure must never hang.
  */
-export async function runFailingServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+export async function runFailingServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/opendirector.js'), 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,13 +116,16 @@ export async function runFailingServerProcess(env: Record<string, string>, timeo
     },
   });
   let output = '';
+  // stderr on its own too: stdout (the log) and stderr are two pipes, so in `output` a log line
+  // written before the error may still arrive after it.
+  let stderr = '';
   child.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
-  child.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  child.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); stderr += c.toString('utf8'); });
   const timer = setTimeout(() => {
     output += `\n[test] still running after ${timeoutMs} ms: killed\n`;
     child.kill('SIGKILL');
   }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
-  return { code, output };
+  return { code, output, stderr };
 }

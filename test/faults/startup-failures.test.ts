@@ -22,9 +22,9 @@ function tempDir(): string {
   return d;
 }
 
-/** Exit 1, the last line is the explanation, and nothing printed looks like a stack frame. */
-function expectOneLineFailure(result: { code: number | null; output: string }, line: RegExp, secrets: string[] = []): void {
-  const lines = result.output.trim().split('\n');
+/** Exit 1, the last line on stderr is the explanation, and nothing printed looks like a stack frame. */
+function expectOneLineFailure(result: { code: number | null; output: string; stderr: string }, line: RegExp, secrets: string[] = []): void {
+  const lines = result.stderr.trim().split('\n');
   expect(result.code, result.output).toBe(1);
   expect(lines.at(-1), result.output).toMatch(/^opendirector: /);
   expect(lines.at(-1), result.output).toMatch(line);

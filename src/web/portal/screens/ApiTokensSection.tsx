@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { ApiTokenPolicy, OAuthRegisterRequest, Token } from '../../../api/cloudapi/wire.ts';
 import { createApiToken, fiqlValue, getTokenPolicy, listAll, revokeApiToken, uuidOf, type PortalSession } from '../api.ts';
+import { useLeaveGuard } from '../router.ts';
 import { ConfirmDialog, Dialog, EmptyState, ErrorMessage, Field, KebabMenu, Loading, formatTime, useAction, useLoad } from '../components/ui.tsx';
 import { TokenBadges, expiryText } from '../components/TokenBadges.tsx';
 
@@ -71,6 +72,8 @@ export function ApiTokensSection({ session }: { session: PortalSession }) {
   );
 }
 
+const LEAVE_QUESTION = 'Leave this page? The API token\'s secret is shown only once: if you have not copied it, it is lost (the token stays valid until you revoke it).';
+
 /**
  * New token: ask for a name, create it, show the secret once with a Copy button. The secret lives
  * only in this component's state: closing the dialog unmounts it, and a reload never sees it.
@@ -88,6 +91,11 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
   // A background read: if the session has ended, the Create that follows says so (not this read).
   const policy = useLoad(() => getTokenPolicy(uuidOf(session.org.id), { keepSessionOn401: true }).catch(() => null), [session.org.id]);
   const [limits, setLimits] = useState<LimitsForm>({ expiry: 'default', customDate: '', readOnly: false, limitRights: false, rights: [], networks: '' });
+  // Once the secret is shown, only OK closes the dialog (seed 002: "once you click OK you can no
+  // longer display it"): Escape says to copy first; Back asks, and a reload or closing the tab has
+  // the browser ask, for the secret would be gone while the token lives on.
+  const [nudged, setNudged] = useState(false);
+  useLeaveGuard(secret !== null ? LEAVE_QUESTION : null);
 
   const close = () => {
     if (!action.busy) onClose();
@@ -130,11 +138,13 @@ function NewTokenDialog({ session, onClose }: { session: PortalSession; onClose:
       </Dialog>
     );
   }
+  // The same <Dialog> element as the form's (not a new one), so it stays open and Copy keeps focus.
   return (
-    <Dialog title="API token created" onClose={onClose} className="wide">
+    <Dialog title="API token created" onClose={() => setNudged(true)} className="wide">
       <p className="warning" role="alert">
         Copy this token now and keep it somewhere safe. It will not be shown again: if you lose it, revoke it and create a new one.
       </p>
+      {nudged && <p className="muted" role="status">The token is shown only here: copy it, then choose OK to close.</p>}
       <Field label={`API token "${name.trim()}"`}>
         {(id) => <input id={id} ref={field} className="secret" value={secret} readOnly onFocus={(e) => e.target.select()} />}
       </Field>
