@@ -6,7 +6,7 @@ import type { Database } from '../src/storage/database.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createServer } from '../src/server.ts';
 import { generateApiToken } from '../src/tokens/api-token-format.ts';
-import { hashPassword } from '../src/identity/password.ts';
+import { hashPassword, OWASP_ARGON2ID } from '../src/identity/password.ts';
 import { newTotpSecret } from '../src/identity/totp.ts';
 import { globalRoleId, rightId } from '../src/tenancy/bootstrap.ts';
 import { publishedRoleId, syncPublishedGlobalRoles } from '../src/rbac/global-role-sync.ts';
@@ -75,7 +75,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
   await db.insertInto('rights_bundle_tenants').values({ rights_bundle_id: bundleId, org_id: orgId }).execute();
   const roleId = publishedRoleId(globalRoleId(BENCH_ROLE), orgId);
 
-  const passwordHash = await hashPassword(BENCH_USER_PASSWORD, 17);
+  const passwordHash = await hashPassword(BENCH_USER_PASSWORD, OWASP_ARGON2ID);
   const insertUser = sqlite.prepare(`insert into users (id, org_id, username, username_lower, full_name, description, email, password_hash,
     enabled, locked, provider_type, totp_secret, totp_pending_secret, totp_enabled, totp_last_step, totp_failures, deployed_vm_quota,
     stored_vm_quota, created_at) values (?, ?, ?, ?, ?, '', '', ?, 1, 0, 'LOCAL', ?, null, ?, 0, 0, 0, 0, ?)`);

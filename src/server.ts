@@ -13,6 +13,7 @@ import { KeyEncryptionKeyError, resolveKeyEncryptionKeys, type KeyEncryptionKeys
 import { followSigningKeyRotations } from './tokens/signing-key-rotation.ts';
 import { SessionService } from './sessions/session-service.ts';
 import { LoginService } from './identity/login-service.ts';
+import { passwordHasherOf, passwordHashPolicyOf } from './identity/password-hasher.ts';
 import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter.ts';
 import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
 import { ApiTokenService } from './tokens/api-token-service.ts';
@@ -121,7 +122,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     // Cells starting at once on an empty database take turns (issue 6): exactly one creates the
     // System org, its administrator and the first signing key.
     boot = await withStartupLock(database.db, database.caps, async (conn) => {
-      const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost });
+      const result = await bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHash: passwordHashPolicyOf(config) });
       await loadSigningKeysAtStartup(new SigningKeyRing(conn, keks), config);
       return result;
     });
@@ -153,10 +154,12 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     : new FailureRateLimiter(config.rateLimitPerMinute));
   const loginLimiter = newLimiter();
   const tokenLimiter = newLimiter();
+  const passwords = passwordHasherOf(config);
+  void passwords.prepareDecoy();
   const services: Services = {
-    config, db: database.db, caps: database.caps, clock, logger, siteId, keys, sessions, loginLimiter, tokenLimiter,
+    config, db: database.db, caps: database.caps, clock, logger, siteId, keys, sessions, loginLimiter, tokenLimiter, passwords,
     login: new LoginService({
-      db: database.db, clock, sessions, limiter: loginLimiter, passwordHashLog2N: config.passwordHashCost,
+      db: database.db, clock, sessions, limiter: loginLimiter, passwords,
       sessionTtlSeconds: config.sessionTtlSeconds, totpMaxFailures: config.totpMaxFailures,
     }),
     apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),

@@ -6,7 +6,7 @@ import { appendAuditEvent } from '../audit/audit-writer.ts';
 import type { FailureLimiter } from '../security/rate-limiter.ts';
 import type { SessionService, IssuedSession } from '../sessions/session-service.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
-import { decoyPasswordHash, verifyPassword } from './password.ts';
+import type { PasswordHasher } from './password-hasher.ts';
 import { matchTotpStep } from './totp.ts';
 import { recordSecondFactorFailure } from './second-factor-failure.ts';
 
@@ -28,14 +28,14 @@ export interface LoginResult extends IssuedSession {
 
 /**
  * Interactive login: user name + password, then the TOTP second factor when enrolled.
- * Failures never say which part was wrong, spend the same scrypt time for unknown users, are
+ * Failures never say which part was wrong, spend the same hashing time for unknown users, are
  * rate limited per address and per user, and are audited (without the secret).
  */
 export class LoginService {
   constructor(
     private readonly deps: {
       db: Kysely<Database>; clock: Clock; sessions: SessionService; limiter: FailureLimiter;
-      passwordHashLog2N: number; sessionTtlSeconds: number; totpMaxFailures: number;
+      passwords: PasswordHasher; sessionTtlSeconds: number; totpMaxFailures: number;
     },
   ) {}
 
@@ -48,7 +48,7 @@ export class LoginService {
     const user = org
       ? await db.selectFrom('users').selectAll().where('org_id', '=', org.id).where('username_lower', '=', req.username.toLowerCase()).executeTakeFirst()
       : undefined;
-    const passwordOk = await verifyPassword(req.password, user?.password_hash ?? (await decoyPasswordHash(this.deps.passwordHashLog2N)));
+    const passwordOk = await this.deps.passwords.verify(req.password, user?.password_hash);
     const isProvider = org?.name === SYSTEM_ORG_NAME;
     const endpointOk = req.endpoint === 'any' || (req.endpoint === 'provider') === isProvider;
     if (!org || !user || !passwordOk || !endpointOk || user.enabled !== 1 || (org.is_enabled !== 1 && !isProvider)) {
@@ -62,7 +62,7 @@ export class LoginService {
     }
     if (user.totp_enabled === 1 && user.totp_secret) await this.checkSecondFactor(org, user, req, limitKeys);
     const enrolmentOnly = org.require_mfa === 1 && user.totp_enabled !== 1;
-    return db.transaction().execute(async (trx) => {
+    const result = await db.transaction().execute(async (trx) => {
       const issued = await this.deps.sessions.createSession({
         userId: user.id, username: user.username, orgId: org.id,
         ttlSeconds: this.deps.sessionTtlSeconds, enrolmentOnly, clientIp: req.clientIp, db: trx,
@@ -75,6 +75,9 @@ export class LoginService {
       });
       return { ...issued, user, org };
     });
+    // A scrypt hash (or one at other parameters) becomes argon2id at the policy (issue 18).
+    await this.deps.passwords.upgrade(db, user, req.password);
+    return result;
   }
 
   private async checkSecondFactor(org: OrgRow, user: UserRow, req: LoginRequest, limitKeys: string[]): Promise<void> {
