@@ -32,6 +32,8 @@ export interface SeedOptions {
 export interface SeedResult {
   org: string;
   loadTokens: string[];
+  /** Names of the password-only users (each holds the bench role and `password`). */
+  users: string[];
   totpUsers: { username: string; secret: string }[];
   password: string;
   seconds: number;
@@ -84,6 +86,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
     last_used_at, last_used_ip, revoked_at, revoked_by) values (?, ?, ?, ?, ?, ?, ?, null, null, null, null)`);
 
   const userIds: string[] = [];
+  const userNames: string[] = [];
   const loadTokens: string[] = [];
   const totpUsers: { username: string; secret: string }[] = [];
   sqlite.transaction(() => {
@@ -93,6 +96,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
       insertUser.run(id, orgId, name, name, `Bench user ${i}`, passwordHash, null, 0, now);
       insertUserRole.run(id, roleId, orgId);
       userIds.push(id);
+      userNames.push(name);
     }
     for (let i = 0; i < opts.totpUsers; i++) {
       const id = randomUUID();
@@ -129,7 +133,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   await db.destroy();
   return {
-    org: BENCH_ORG, loadTokens, totpUsers, password: BENCH_USER_PASSWORD,
+    org: BENCH_ORG, loadTokens, users: userNames, totpUsers, password: BENCH_USER_PASSWORD,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }

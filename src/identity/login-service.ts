@@ -7,6 +7,7 @@ import type { FailureLimiter } from '../security/rate-limiter.ts';
 import type { SessionService, IssuedSession } from '../sessions/session-service.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
 import type { PasswordHasher } from './password-hasher.ts';
+import { durableTransaction } from '../storage/wal-sync.ts';
 import { matchTotpStep } from './totp.ts';
 import { recordSecondFactorFailure } from './second-factor-failure.ts';
 
@@ -62,7 +63,7 @@ export class LoginService {
     }
     if (user.totp_enabled === 1 && user.totp_secret) await this.checkSecondFactor(org, user, req, limitKeys);
     const enrolmentOnly = org.require_mfa === 1 && user.totp_enabled !== 1;
-    const result = await db.transaction().execute(async (trx) => {
+    const result = await durableTransaction(db, async (trx) => {
       const issued = await this.deps.sessions.createSession({
         userId: user.id, username: user.username, orgId: org.id,
         ttlSeconds: this.deps.sessionTtlSeconds, enrolmentOnly, clientIp: req.clientIp, db: trx,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
 import { AppError } from '../errors/app-error.ts';
+import { durableTransaction } from '../storage/wal-sync.ts';
 import type { Config } from '../config/index.ts';
 import { hashPassword, needsRehash, OWASP_ARGON2ID, verifyPassword, type PasswordHashPolicy } from './password.ts';
 
@@ -67,8 +68,8 @@ export class PasswordHasher {
     if (!needsRehash(user.password_hash, this.policy)) return false;
     try {
       const fresh = await this.hash(password);
-      const r = await db.updateTable('users').set({ password_hash: fresh })
-        .where('id', '=', user.id).where('org_id', '=', user.org_id).where('password_hash', '=', user.password_hash).executeTakeFirst();
+      const r = await durableTransaction(db, (trx) => trx.updateTable('users').set({ password_hash: fresh })
+        .where('id', '=', user.id).where('org_id', '=', user.org_id).where('password_hash', '=', user.password_hash).executeTakeFirst());
       return Number(r.numUpdatedRows) === 1;
     } catch {
       return false;
