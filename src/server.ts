@@ -13,6 +13,7 @@ import { KeyEncryptionKeyError, resolveKeyEncryptionKeys, type KeyEncryptionKeys
 import { followSigningKeyRotations } from './tokens/signing-key-rotation.ts';
 import { SessionService } from './sessions/session-service.ts';
 import { LoginService } from './identity/login-service.ts';
+import { AuditRetention } from './audit/audit-retention.ts';
 import { passwordHasherOf, passwordHashPolicyOf } from './identity/password-hasher.ts';
 import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter.ts';
 import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
@@ -164,6 +165,11 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     }),
     apiTokens: new ApiTokenService({ db: database.db, clock, sessions, accessTokenTtlSeconds: config.accessTokenTtlSeconds, systemOrgName: SYSTEM_ORG_NAME }),
   };
+  const retention = new AuditRetention({
+    db: database.db, clock, retentionDays: config.auditRetentionDays, intervalMs: config.auditRetentionIntervalSeconds * 1000,
+    onError: (err) => logger.warn({ err }, 'audit retention pass failed; retried at the next one'),
+  });
+  retention.start();
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
   const app = createHttpApp({ logger, ...(https ? { https } : {}), portalFallback: portal.serveIndex, trustedProxies: config.trustedProxies });
@@ -184,6 +190,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     },
     async close() {
       await app.close();
+      await retention.stop();
       stopFollowingKeys();
       await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);

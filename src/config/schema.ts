@@ -90,6 +90,16 @@ export const configOptions = {
     doc: 'Password checks allowed to wait for a hashing slot; beyond it a login is answered 503 with Retry-After (so a login storm cannot starve token grants).',
     schema: z.coerce.number().int().min(0).max(100_000).default(64),
   },
+  auditRetentionDays: {
+    env: 'OPENDIRECTOR_AUDIT_RETENTION_DAYS',
+    doc: 'Audit events older than this many days are deleted in small background batches; 0 keeps every event.',
+    schema: z.coerce.number().int().min(0).max(36_500).default(90),
+  },
+  auditRetentionIntervalSeconds: {
+    env: 'OPENDIRECTOR_AUDIT_RETENTION_INTERVAL_SECONDS',
+    doc: 'Seconds between two audit retention passes (the first runs this long after start-up).',
+    schema: z.coerce.number().int().min(1).max(86_400).default(60),
+  },
   logLevel: {
     env: 'OPENDIRECTOR_LOG_LEVEL',
     doc: 'pino log level (fatal, error, warn, info, debug, trace, silent).',
