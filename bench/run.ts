@@ -8,6 +8,7 @@ import { runLoad } from './load.ts';
 import type { LoadResult, LoadSpec } from './load-spec.ts';
 import { prepareDataDir, seedBenchData, type SeedResult } from './seed.ts';
 import { ROOT, startRealServer } from './start-server.ts';
+import { fdatasyncLatencyMs } from './child.ts';
 import { renderTable, type Row } from './report.ts';
 import { LOGIN_CONNECTIONS, measureLogins, type LoginPhaseResult } from './login-phase.ts';
 import { peerGrantBody, startPeerServer } from './peer-oidc-provider.ts';
@@ -16,6 +17,7 @@ import { dbUsage, expiredAuditRows, seedOldAuditEvents } from './retention-phase
 /**
  * `npm run bench [-- --quick] [-- --skip-million] [-- --profile] [-- --only grants,bearer,...]`
  *   `[-- --server-node-args=--max-semi-space-size=64]` (the `=` is required: the value starts with a dash)
+ *   `[-- --server-env OPENDIRECTOR_PASSWORD_HASH_CONCURRENCY=1]` (settings of the real servers, `K=V,K=V`)
  *
  * Starts a bare Fastify baseline and the real server (and a second real server holding 1,000,000
  * tokens) as their own processes, drives each with autocannon from another process, and reports
@@ -29,6 +31,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** Extra node flags for the real servers only (not the baseline), for A/B of V8 settings. */
     'server-node-args': { type: 'string' },
+    /** Extra OPENDIRECTOR_* settings for the real servers, `K=V,K=V` (A/B of a setting). */
+    'server-env': { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
   },
@@ -54,6 +58,7 @@ const PEER_TOKENS = 1000;
 const RETENTION_BACKLOG_PER_SECOND = 30_000;
 
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
+const SERVER_ENV: Record<string, string> = Object.fromEntries((args['server-env'] ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]));
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 function machine() {
@@ -93,7 +98,7 @@ async function seededServer(label: string, seedOpts: typeof SEED_1K, nodeArgs: s
   const seed = await seedBenchData(dataDir, seedOpts);
   extra.beforeStart?.(dataDir);
   log(`${label}: seeded in ${seed.seconds.toFixed(1)} s; starting the server`);
-  const server = await startRealServer({ dataDir, nodeArgs, ...(extra.env ? { env: extra.env } : {}) });
+  const server = await startRealServer({ dataDir, nodeArgs, env: { ...SERVER_ENV, ...extra.env } });
   log(`${label}: server pid ${server.handle.pid} at ${server.url} (${server.compiled ? 'compiled build, dist/server' : 'sources through tsx: dist/server missing or older than src'})`);
   return { dataDir, seed, server };
 }
@@ -144,6 +149,13 @@ async function main(): Promise<void> {
       cleanups.push(async () => { await bb.server.handle.stop(); fs.rmSync(bb.dataDir, { recursive: true, force: true }); });
     }
 
+    const fsyncs: { at: string; p50: number; p90: number; max: number }[] = [];
+    const probeDisk = (at: string) => {
+      const f = fdatasyncLatencyMs(a.dataDir);
+      fsyncs.push({ at, ...f });
+      log(`disk (${at}): fdatasync of 4 KiB p50 ${f.p50} ms, p90 ${f.p90} ms, max ${f.max} ms`);
+    };
+    probeDisk('start');
     log('baseline: bare Fastify, empty 204');
     const baselineRuns: LoadResult[] = [await runLoad(baseSpec, baseline.handle.pid)];
     log(`baseline: ${Math.round(baselineRuns[0]!.okPerSec)} req/s${cpuNote(baselineRuns[0]!)}`);
@@ -244,6 +256,7 @@ async function main(): Promise<void> {
       };
       peer = { ours: [], peer: [], tokens: ps.refreshTokens.length };
       for (let round = 0; round < P.rounds; round++) {
+        probeDisk(`peer round ${round + 1}`);
         const o = await runLoad(grantSpec(a.server.url, a.seed), a.server.handle.pid);
         peer.ours.push(o);
         log(`peer round ${round + 1}: ours ${Math.round(o.okPerSec)}/s ${JSON.stringify(o.statusCodes)}${cpuNote(o)}`);
@@ -283,6 +296,7 @@ async function main(): Promise<void> {
       await c.server.handle.stop();
     }
 
+    probeDisk('end');
     if (P.endBaseline) {
       baselineRuns.push(await runLoad(baseSpec, baseline.handle.pid));
       log(`baseline (end): ${Math.round(baselineRuns[1]!.okPerSec)} req/s`);
@@ -329,6 +343,7 @@ async function main(): Promise<void> {
         runs: { ours: peer.ours.map(summary), peer: peer.peer.map(summary) },
       } : null,
       growth,
+      fsyncMs: fsyncs,
       retention: retention ? {
         seeded: retention.seeded, deletedDuring: retention.deletedDuring, expiredLeftAtEnd: retention.remainingOld, grantsDuring: Math.round(retention.during.okPerSec), grantsWithout: Math.round(retention.ours.okPerSec),
         ratio: retention.during.okPerSec / Math.max(1, retention.ours.okPerSec), p99DuringUs: retention.during.latencyUs.p99, p99WithoutUs: retention.ours.latencyUs.p99,
@@ -367,6 +382,7 @@ type Results = {
   peakRssMb: { server1kAfterTokenLoad: number | null; server1m: number | null; server1kAfterLogins: number | null };
   peer: { tokens: number; ours: number; peer: number; ratio: number; oursCpuUs: number | null; peerCpuUs: number | null; oursP99Us: number; peerP99Us: number } | null;
   growth: { grants: number; bytesPerGrant: number; mbPerMillionGrants: number } | null;
+  fsyncMs: { at: string; p50: number; p90: number; max: number }[];
   retention: { seeded: number; deletedDuring: number; grantsDuring: number; grantsWithout: number; ratio: number; p99DuringUs: number; p99WithoutUs: number } | null;
 };
 
@@ -411,6 +427,7 @@ function tableRows(r: Results, nproc: number): Row[] {
     rows.push({ measure: `Peer: oidc-provider refresh grants (public client, no rotation, Map store, ${q.tokens} tokens)`, value: `${q.peer} /s${cpu(q.peerCpuUs)}`, ratio: `p99 ${ms(q.peerP99Us)}`, target: '(info)', met: '' });
     rows.push({ measure: 'Ours, interleaved with the peer (same load)', value: `${q.ours} /s${cpu(q.oursCpuUs)}`, ratio: `${q.ratio.toFixed(2)}× the peer; p99 ${ms(q.oursP99Us)}`, target: '≥ 1.5×', met: q.ratio >= 1.5 ? 'yes' : 'no' });
   }
+  if (r.fsyncMs.length) rows.push({ measure: 'Disk: fdatasync of 4 KiB in the data folder (what each group commit waits for)', value: r.fsyncMs.map((f) => `${f.at} ${f.p50}/${f.p90}/${f.max} ms`).join('; '), ratio: 'p50/p90/max', target: '(info)', met: '' });
   if (r.growth) rows.push({ measure: `Database growth per grant (measured over ${r.growth.grants.toLocaleString('en')} grants)`, value: `${r.growth.bytesPerGrant} B`, ratio: `${r.growth.mbPerMillionGrants.toLocaleString('en')} MB per million grants`, target: '(info)', met: '' });
   if (r.retention) {
     const x = r.retention;
