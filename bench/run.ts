@@ -54,6 +54,8 @@ const SEED_1M = { tokens: 1_000_000, users: 200, loadTokens: 1000, totpUsers: 0 
 const BEARER_USERS = 200;
 /** Refresh tokens minted in the peer (≥ 200 distinct, as many as ours rotate over). */
 const PEER_TOKENS = 1000;
+/** The second peer comparison's connections. */
+const WIDE_CONNECTIONS = 50;
 /** Expired audit events seeded per second of the retention run: more than retention deletes meanwhile. */
 const RETENTION_BACKLOG_PER_SECOND = 30_000;
 
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
     const rssAfterLoginKb = a.server.handle.peakRssKb();
 
     // Peer: oidc-provider's refresh grant, interleaved round by round with ours (issue 18).
-    let peer: { ours: LoadResult[]; peer: LoadResult[]; tokens: number } | undefined;
+    let peer: { ours: LoadResult[]; peer: LoadResult[]; tokens: number; wide?: { ours: LoadResult; peer: LoadResult } } | undefined;
     if (runs('peer')) {
       const tokensFile = path.join(a.dataDir, 'peer-tokens.json');
       const ps = await startPeerServer(PEER_TOKENS, tokensFile);
@@ -264,6 +266,13 @@ async function main(): Promise<void> {
         peer.peer.push(q);
         log(`peer round ${round + 1}: oidc-provider ${Math.round(q.okPerSec)}/s ${JSON.stringify(q.statusCodes)}${cpuNote(q)}`);
       }
+      // The same pair with 50 connections: the group commit shares one fsync among more grants,
+      // the peer has nothing to wait for (throughput bound by the disk's latency vs by the CPU).
+      const wide = (spec: LoadSpec): LoadSpec => ({ ...spec, connections: WIDE_CONNECTIONS });
+      const o50 = await runLoad(wide(grantSpec(a.server.url, a.seed)), a.server.handle.pid);
+      const q50 = await runLoad(wide(peerSpec), ps.handle.pid);
+      peer.wide = { ours: o50, peer: q50 };
+      log(`peer, ${WIDE_CONNECTIONS} connections: ours ${Math.round(o50.okPerSec)}/s${cpuNote(o50)}; oidc-provider ${Math.round(q50.okPerSec)}/s${cpuNote(q50)}`);
       await ps.handle.stop();
     }
 
@@ -341,6 +350,11 @@ async function main(): Promise<void> {
         oursCpuUs: meanCpu(peer.ours), peerCpuUs: meanCpu(peer.peer),
         oursP99Us: Math.round(mean(peer.ours.map((x) => x.latencyUs.p99))), peerP99Us: Math.round(mean(peer.peer.map((x) => x.latencyUs.p99))),
         runs: { ours: peer.ours.map(summary), peer: peer.peer.map(summary) },
+        wide: peer.wide ? {
+          connections: WIDE_CONNECTIONS, ours: Math.round(peer.wide.ours.okPerSec), peer: Math.round(peer.wide.peer.okPerSec),
+          ratio: peer.wide.ours.okPerSec / Math.max(1, peer.wide.peer.okPerSec), oursCpuUs: peer.wide.ours.serverCpuUsPerResponse ?? null, peerCpuUs: peer.wide.peer.serverCpuUsPerResponse ?? null,
+          runs: { ours: summary(peer.wide.ours), peer: summary(peer.wide.peer) },
+        } : null,
       } : null,
       growth,
       fsyncMs: fsyncs,
@@ -380,7 +394,10 @@ type Results = {
   grants1m: { okPerSec: number; ratioTo1k: number | null; cpuUs: number | null } | null;
   floors: Record<string, { okPerSec: number; ratio: number; cpuUs: number | null; oursToFloor: number | null }>;
   peakRssMb: { server1kAfterTokenLoad: number | null; server1m: number | null; server1kAfterLogins: number | null };
-  peer: { tokens: number; ours: number; peer: number; ratio: number; oursCpuUs: number | null; peerCpuUs: number | null; oursP99Us: number; peerP99Us: number } | null;
+  peer: {
+    tokens: number; ours: number; peer: number; ratio: number; oursCpuUs: number | null; peerCpuUs: number | null; oursP99Us: number; peerP99Us: number;
+    wide: { connections: number; ours: number; peer: number; ratio: number; oursCpuUs: number | null; peerCpuUs: number | null } | null;
+  } | null;
   growth: { grants: number; bytesPerGrant: number; mbPerMillionGrants: number } | null;
   fsyncMs: { at: string; p50: number; p90: number; max: number }[];
   retention: { seeded: number; deletedDuring: number; grantsDuring: number; grantsWithout: number; ratio: number; p99DuringUs: number; p99WithoutUs: number } | null;
@@ -426,6 +443,8 @@ function tableRows(r: Results, nproc: number): Row[] {
     const q = r.peer;
     rows.push({ measure: `Peer: oidc-provider refresh grants (public client, no rotation, Map store, ${q.tokens} tokens)`, value: `${q.peer} /s${cpu(q.peerCpuUs)}`, ratio: `p99 ${ms(q.peerP99Us)}`, target: '(info)', met: '' });
     rows.push({ measure: 'Ours, interleaved with the peer (same load)', value: `${q.ours} /s${cpu(q.oursCpuUs)}`, ratio: `${q.ratio.toFixed(2)}× the peer; p99 ${ms(q.oursP99Us)}`, target: '≥ 1.5×', met: q.ratio >= 1.5 ? 'yes' : 'no' });
+    if (q.oursCpuUs && q.peerCpuUs) rows.push({ measure: 'Server CPU per grant: the peer\'s over ours', value: `${q.peerCpuUs} / ${q.oursCpuUs} µs`, ratio: `${(q.peerCpuUs / q.oursCpuUs).toFixed(2)}× (CPU-bound capacity ratio)`, target: '(info)', met: '' });
+    if (q.wide) rows.push({ measure: `Ours / peer with ${q.wide.connections} connections (one round each)`, value: `${q.wide.ours} /s${cpu(q.wide.oursCpuUs)} / ${q.wide.peer} /s${cpu(q.wide.peerCpuUs)}`, ratio: `${q.wide.ratio.toFixed(2)}×`, target: '(info)', met: '' });
   }
   if (r.fsyncMs.length) rows.push({ measure: 'Disk: fdatasync of 4 KiB in the data folder (what each group commit waits for)', value: r.fsyncMs.map((f) => `${f.at} ${f.p50}/${f.p90}/${f.max} ms`).join('; '), ratio: 'p50/p90/max', target: '(info)', met: '' });
   if (r.growth) rows.push({ measure: `Database growth per grant (measured over ${r.growth.grants.toLocaleString('en')} grants)`, value: `${r.growth.bytesPerGrant} B`, ratio: `${r.growth.mbPerMillionGrants.toLocaleString('en')} MB per million grants`, target: '(info)', met: '' });

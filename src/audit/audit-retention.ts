@@ -13,7 +13,7 @@ export interface AuditRetentionOptions {
   /**
    * Least pause between two batches of one pass, so requests run in between. The pause is also
    * at least `BUSY_SHARE_INVERSE − 1` times the last batch's duration, so a pass takes at most
-   * about a fifth of the event loop however slow the machine is.
+   * about a tenth of the event loop however slow the machine is.
    */
   pauseMs?: number;
   /** Time between passes. */
@@ -29,16 +29,16 @@ export interface RetentionPass {
 }
 
 const DAY_MS = 86_400_000;
-/** A pass keeps the event loop for at most 1 / BUSY_SHARE_INVERSE of the time (one batch, then four times as long of pause). */
-const BUSY_SHARE_INVERSE = 5;
+/** A pass keeps the event loop for at most 1 / BUSY_SHARE_INVERSE of the time (one batch, then nine times as long of pause). */
+const BUSY_SHARE_INVERSE = 10;
 
 /**
  * Keeps the audit trail bounded (issue 18; Cloud Director keeps its audit trail for a configured
  * number of days too): every grant appends an event, 200 million rows a day at the measured peak.
  *
  * A pass deletes, oldest first, the events older than `retentionDays`, in batches of at most
- * `batchSize` rows, each its own short transaction, with a pause between batches (at least four
- * times as long as the batch took, so a pass never takes more than a fifth of the event loop, and
+ * `batchSize` rows, each its own short transaction, with a pause between batches (at least nine
+ * times as long as the batch took, so a pass never takes more than a tenth of the event loop, and
  * at least `pauseMs`): a request waits at most for one batch (SQLite has one writer; PostgreSQL row locks touch only old rows
  * nobody writes). Batches walk the primary key (`seq`, the append order): each reads the
  * `batchSize` oldest rows by `seq` and deletes the longest run of them, from the first, whose
