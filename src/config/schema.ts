@@ -82,7 +82,7 @@ export const configOptions = {
   },
   passwordHashConcurrency: {
     env: 'OPENDIRECTOR_PASSWORD_HASH_CONCURRENCY',
-    doc: 'Password hashes computed at once (each keeps a core busy); 0 = one per core.',
+    doc: 'Password hashes computed at once (each keeps a core busy); 0 = one per core but one (at least one), leaving a core to token grants and bearer calls during a login storm.',
     schema: z.coerce.number().int().min(0).max(256).default(0),
   },
   passwordHashQueue: {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '@node-rs/argon2';
 import { hashAlgorithm, hashPassword, legacyScryptHash, needsRehash, OWASP_ARGON2ID, verifyPassword } from '../../src/identity/password.ts';
@@ -85,8 +86,9 @@ describe('PasswordHasher', () => {
     expect(hasher.load()).toEqual({ running: 0, waiting: 0 });
   });
 
-  it('sizes itself to the cores when concurrency is 0', () => {
-    expect(new PasswordHasher({ policy: CHEAP, concurrency: 0, queueLimit: 1 }).concurrency).toBeGreaterThanOrEqual(1);
+  it('leaves a core to the event loop when concurrency is 0 (cores − 1, at least 1)', () => {
+    expect(new PasswordHasher({ policy: CHEAP, concurrency: 0, queueLimit: 1 }).concurrency).toBe(Math.max(1, availableParallelism() - 1));
+    expect(new PasswordHasher({ policy: CHEAP, concurrency: 3, queueLimit: 1 }).concurrency).toBe(3);
   });
 });
 
