@@ -59,6 +59,10 @@ async function runOnce(spec: LoadSpec, durationSec: number, record: boolean, tot
       const i = counter++;
       if (rotate.kind === 'body') return { ...req, body: rotate.values[i % rotate.values.length] };
       if (rotate.kind === 'header') return { ...req, headers: { ...req.headers, [rotate.name]: rotate.values[i % rotate.values.length]! } };
+      if (rotate.kind === 'basicLogin') {
+        const basic = Buffer.from(`${rotate.users[i % rotate.users.length]!}@${rotate.org}:${rotate.password}`).toString('base64');
+        return { ...req, headers: { ...req.headers, authorization: `Basic ${basic}` } };
+      }
       const next = totp!.take();
       // Out of fresh codes: send the login without a code (refused, counted as non-2xx, reported).
       if (!next) return req;

@@ -97,3 +97,28 @@ export async function spawnUntilReady(opts: {
   });
   return { handle, match };
 }
+
+/**
+ * The disk's durable-write latency where `dir` lives: `n` times, 4 KiB appended to a scratch file
+ * and fdatasync'ed (what a grant waits for before its answer, once per group commit). ms.
+ */
+export function fdatasyncLatencyMs(dir: string, n = 40): { p50: number; p90: number; max: number } {
+  const file = `${dir}/.fsync-probe`;
+  const fd = fs.openSync(file, 'w');
+  const buf = Buffer.alloc(4096, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      fs.writeSync(fd, buf);
+      const t0 = process.hrtime.bigint();
+      fs.fdatasyncSync(fd);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) => Number(times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(2));
+  return { p50: at(0.5), p90: at(0.9), max: Number(times.at(-1)!.toFixed(2)) };
+}

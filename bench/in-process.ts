@@ -7,12 +7,12 @@ import { GRANT_HEADERS, grantBody } from './response-shapes.ts';
  * 10 in flight at a time, and the process's CPU time (user + system) is divided by the requests.
  * No sockets: it measures our code and the framework, not the kernel's HTTP path. The real
  * figure comes from `npm run bench`.
- * Usage: npx tsx bench/in-process.ts [requests=3000] [rounds=3] [baseline,grant,org,tokens]
+ * Usage: npx tsx bench/in-process.ts [requests=3000] [rounds=3] [baseline,grant,org,tokens,login]
  * Profile: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/in-process.ts 5000 2 grant
  */
 const requests = Number(process.argv[2] ?? '3000');
 const rounds = Number(process.argv[3] ?? '3');
-/** Optional comma-separated subset: baseline,grant,org,tokens. */
+/** Optional comma-separated subset: baseline,grant,org,tokens,login. */
 const only = process.argv[4]?.split(',');
 const wanted = (key: string) => !only || only.includes(key);
 const { server, seed, close } = await seededInProcessServer({ prefix: 'od-inproc-', listen: false });
@@ -52,5 +52,10 @@ if (wanted('org')) await measure('GET /api/org', async (i) => expectOk(await app
 })));
 if (wanted('tokens')) await measure('GET /cloudapi/1.0.0/tokens/', async (i) => expectOk(await app.inject({
   method: 'GET', url: '/cloudapi/1.0.0/tokens/', headers: { authorization: `Bearer ${access[i % access.length]}`, accept: 'application/json;version=37.0' },
+})));
+if (wanted('login')) await measure('POST /cloudapi/1.0.0/sessions', async (i) => expectOk(await app.inject({
+  method: 'POST', url: '/cloudapi/1.0.0/sessions', headers: {
+    authorization: `Basic ${Buffer.from(`${seed.users[i % seed.users.length]!}@${seed.org}:${seed.password}`).toString('base64')}`, accept: 'application/json;version=37.0',
+  },
 })));
 await close();

@@ -14,7 +14,9 @@ export interface LoadSpec {
   rotate?:
     | { kind: 'body'; values: string[] }
     | { kind: 'header'; name: string; values: string[] }
-    | { kind: 'totpLogin'; org: string; password: string; users: { username: string; secret: string }[] };
+    | { kind: 'totpLogin'; org: string; password: string; users: { username: string; secret: string }[] }
+    /** Password-only logins (HTTP Basic `user@org:password`), rotating over the users. */
+    | { kind: 'basicLogin'; org: string; password: string; users: string[] };
 }
 
 export interface LoadResult {

@@ -6,7 +6,7 @@ import type { Database } from '../src/storage/database.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createServer } from '../src/server.ts';
 import { generateApiToken } from '../src/tokens/api-token-format.ts';
-import { hashPassword } from '../src/identity/password.ts';
+import { hashPassword, OWASP_ARGON2ID } from '../src/identity/password.ts';
 import { newTotpSecret } from '../src/identity/totp.ts';
 import { globalRoleId, rightId } from '../src/tenancy/bootstrap.ts';
 import { publishedRoleId, syncPublishedGlobalRoles } from '../src/rbac/global-role-sync.ts';
@@ -32,6 +32,8 @@ export interface SeedOptions {
 export interface SeedResult {
   org: string;
   loadTokens: string[];
+  /** Names of the password-only users (each holds the bench role and `password`). */
+  users: string[];
   totpUsers: { username: string; secret: string }[];
   password: string;
   seconds: number;
@@ -77,7 +79,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
   await db.insertInto('rights_bundle_tenants').values({ rights_bundle_id: bundleId, org_id: orgId }).execute();
   const roleId = publishedRoleId(globalRoleId(BENCH_ROLE), orgId);
 
-  const passwordHash = await hashPassword(BENCH_USER_PASSWORD, 17);
+  const passwordHash = await hashPassword(BENCH_USER_PASSWORD, OWASP_ARGON2ID);
   const insertUser = sqlite.prepare(`insert into users (id, org_id, username, username_lower, full_name, description, email, password_hash,
     enabled, locked, provider_type, totp_secret, totp_pending_secret, totp_enabled, totp_last_step, totp_failures, deployed_vm_quota,
     stored_vm_quota, created_at) values (?, ?, ?, ?, ?, '', '', ?, 1, 0, 'LOCAL', ?, null, ?, 0, 0, 0, 0, ?)`);
@@ -86,6 +88,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
     last_used_at, last_used_ip, revoked_at, revoked_by) values (?, ?, ?, ?, ?, ?, ?, null, null, null, null)`);
 
   const userIds: string[] = [];
+  const userNames: string[] = [];
   const loadTokens: string[] = [];
   const totpUsers: { username: string; secret: string }[] = [];
   sqlite.transaction(() => {
@@ -95,6 +98,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
       insertUser.run(id, orgId, name, name, `Bench user ${i}`, passwordHash, null, 0, now);
       insertUserRole.run(id, roleId, orgId);
       userIds.push(id);
+      userNames.push(name);
     }
     for (let i = 0; i < opts.totpUsers; i++) {
       const id = randomUUID();
@@ -131,7 +135,7 @@ export async function seedBenchData(dataDir: string, opts: SeedOptions): Promise
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   await db.destroy();
   return {
-    org: BENCH_ORG, loadTokens, totpUsers, password: BENCH_USER_PASSWORD,
+    org: BENCH_ORG, loadTokens, users: userNames, totpUsers, password: BENCH_USER_PASSWORD,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   };
 }

@@ -13,6 +13,8 @@ import { KeyEncryptionKeyError, resolveKeyEncryptionKeys, type KeyEncryptionKeys
 import { followSigningKeyRotations } from './tokens/signing-key-rotation.ts';
 import { SessionService } from './sessions/session-service.ts';
 import { LoginService } from './identity/login-service.ts';
+import { AuditRetention } from './audit/audit-retention.ts';
+import { passwordHasherOf, passwordHashPolicyOf } from './identity/password-hasher.ts';
 import { FailureRateLimiter, type FailureLimiter } from './security/rate-limiter.ts';
 import { SharedFailureRateLimiter } from './security/shared-failure-rate-limiter.ts';
 import { ApiTokenService } from './tokens/api-token-service.ts';
@@ -198,10 +200,12 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
     : new FailureRateLimiter(config.rateLimitPerMinute));
   const loginLimiter = newLimiter();
   const tokenLimiter = newLimiter();
+  const passwords = passwordHasherOf(config);
+  void passwords.prepareDecoy();
   const services: Services = {
-    config, db: database.db, caps: database.caps, clock, logger, siteId, keys, sessions, loginLimiter, tokenLimiter,
+    config, db: database.db, caps: database.caps, clock, logger, siteId, keys, sessions, loginLimiter, tokenLimiter, passwords,
     login: new LoginService({
-      db: database.db, clock, sessions, limiter: loginLimiter, passwordHashLog2N: config.passwordHashCost,
+      db: database.db, clock, sessions, limiter: loginLimiter, passwords,
       sessionTtlSeconds: config.sessionTtlSeconds, totpMaxFailures: config.totpMaxFailures,
       lockoutMs: config.lockoutMinutes * 60_000, knownAddressMs: config.knownAddressDays * 86_400_000,
     }),
@@ -219,6 +223,11 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   expiryNoticeTimer.unref();
   const firstExpiryNotice = setTimeout(noticeExpiring, 5_000);
   firstExpiryNotice.unref();
+  const retention = new AuditRetention({
+    db: database.db, clock, retentionDays: config.auditRetentionDays, intervalMs: config.auditRetentionIntervalSeconds * 1000,
+    onError: (err) => logger.warn({ err }, 'audit retention pass failed; retried at the next one'),
+  });
+  retention.start();
   let baseUrl = config.publicUrl;
   const portal = createPortal(() => baseUrl);
   const app = createHttpApp({ logger, ...(https ? { https } : {}), trustedProxies: config.trustedProxies });
@@ -243,7 +252,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
   const bootstrapSystemOrg = async (): Promise<void> => {
     if (boot) return;
     try {
-      boot = await withStartupLock(database.db, database.caps, (conn) => bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHashLog2N: config.passwordHashCost }));
+      boot = await withStartupLock(database.db, database.caps, (conn) => bootstrap(conn, { clock, adminPassword: config.adminPassword, passwordHash: passwordHashPolicyOf(config) }));
       if (!boot.created && config.adminPassword !== undefined) adminPasswordIgnored = !(await isAdministratorPassword(database.db, config.adminPassword));
     } finally {
       systemOrg.open();
@@ -288,6 +297,7 @@ export async function createServer(config: Config, opts: { clock?: Clock; logger
       await app.close();
       clearInterval(expiryNoticeTimer);
       clearTimeout(firstExpiryNotice);
+      await retention.stop();
       stopFollowingKeys();
       await notifications.close();
       await services.apiTokens.lastUse.flush().catch(() => undefined);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { systemClock } from '../common/clock.ts';
 import { isAppError } from '../errors/index.ts';
 import { resetPasswordOffline } from '../identity/reset-password-offline.ts';
+import { passwordHashPolicyOf } from '../identity/password-hasher.ts';
 import { OfflineCommandError, withDatabase } from './offline-database.ts';
 import { StdinLines } from './prompt.ts';
 
@@ -50,7 +51,7 @@ export function registerAdminCommand(program: Command): void {
       try {
         await resetPasswordOffline(handle.db, {
           username: flags.user, password, resetSecondFactor: flags.resetSecondFactor === true, operator: operatorName(),
-          passwordHashLog2N: config.passwordHashCost, clock: systemClock,
+          passwordHash: passwordHashPolicyOf(config), clock: systemClock,
         });
       } catch (e) {
         // The password rules and an unknown user: the message is the one the API would give.

@@ -75,10 +75,40 @@ export const configOptions = {
     doc: 'Idle timeout reported in Session bodies (sessionIdleTimeoutMinutes).',
     schema: z.coerce.number().int().min(1).max(10_080).default(30),
   },
+  passwordHashMemoryKib: {
+    env: 'OPENDIRECTOR_PASSWORD_HASH_MEMORY_KIB',
+    doc: 'argon2id memory per password hash, KiB (p=1). Default 19456 (19 MiB, OWASP); tests may lower it. Stored hashes at other parameters (or scrypt) are re-hashed at the next successful login.',
+    schema: z.coerce.number().int().min(1024).max(4_194_304).optional(),
+  },
+  passwordHashIterations: {
+    env: 'OPENDIRECTOR_PASSWORD_HASH_ITERATIONS',
+    doc: 'argon2id passes (t). OWASP: 2 at 19 MiB.',
+    schema: z.coerce.number().int().min(1).max(16).default(2),
+  },
   passwordHashCost: {
     env: 'OPENDIRECTOR_PASSWORD_HASH_LOG2N',
-    doc: 'scrypt cost as log2(N), r=8, p=1. OWASP recommends 17; tests may lower it.',
-    schema: z.coerce.number().int().min(10).max(20).default(17),
+    doc: 'Deprecated: the scrypt cost (log2 N) of releases before argon2id. Still accepted; when OPENDIRECTOR_PASSWORD_HASH_MEMORY_KIB is unset, argon2id uses the memory this scrypt cost used, 2^LOG2N KiB, capped at 19456 (10 → 1 MiB; 15 and above → the default).',
+    schema: z.coerce.number().int().min(10).max(20).optional(),
+  },
+  passwordHashConcurrency: {
+    env: 'OPENDIRECTOR_PASSWORD_HASH_CONCURRENCY',
+    doc: 'Password hashes computed at once (each keeps a core busy); 0 = one per core but one (at least one), leaving a core to token grants and bearer calls during a login storm.',
+    schema: z.coerce.number().int().min(0).max(256).default(0),
+  },
+  passwordHashQueue: {
+    env: 'OPENDIRECTOR_PASSWORD_HASH_QUEUE',
+    doc: 'Password checks allowed to wait for a hashing slot; beyond it a login is answered 503 with Retry-After (so a login storm cannot starve token grants).',
+    schema: z.coerce.number().int().min(0).max(100_000).default(64),
+  },
+  auditRetentionDays: {
+    env: 'OPENDIRECTOR_AUDIT_RETENTION_DAYS',
+    doc: 'Audit events older than this many days are deleted in small background batches; 0 keeps every event.',
+    schema: z.coerce.number().int().min(0).max(36_500).default(90),
+  },
+  auditRetentionIntervalSeconds: {
+    env: 'OPENDIRECTOR_AUDIT_RETENTION_INTERVAL_SECONDS',
+    doc: 'Seconds between two audit retention passes (the first runs this long after start-up).',
+    schema: z.coerce.number().int().min(1).max(86_400).default(60),
   },
   logLevel: {
     env: 'OPENDIRECTOR_LOG_LEVEL',

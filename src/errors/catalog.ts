@@ -31,6 +31,7 @@ export const errorCatalog = {
   RATE_LIMITED: { status: 429, minor: 'TOO_MANY_REQUESTS', oauth: 'slow_down', message: 'Too many attempts. Try again later.' },
   INTERNAL: { status: 500, minor: 'INTERNAL_SERVER_ERROR', oauth: 'server_error', message: 'An internal error occurred.' },
   SERVICE_UNAVAILABLE: { status: 503, minor: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', message: 'The service is not ready.' },
+  PASSWORD_HASHING_BUSY: { status: 503, minor: 'SERVICE_UNAVAILABLE', oauth: 'temporarily_unavailable', message: 'Too many password checks are waiting. Try again in a moment.' },
   // OAuth token endpoint (spec §4.8): identical body for unknown, revoked, wrong-org, malformed.
   INVALID_GRANT: { status: 400, minor: 'invalid_grant', oauth: 'invalid_grant', message: 'Invalid refresh token' },
   INVALID_OAUTH_REQUEST: { status: 400, minor: 'invalid_request', oauth: 'invalid_request', message: 'The token request is missing a parameter or repeats one.' },

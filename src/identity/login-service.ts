@@ -6,7 +6,8 @@ import { appendAuditEvent } from '../audit/audit-writer.ts';
 import type { FailureLimiter } from '../security/rate-limiter.ts';
 import type { SessionService, IssuedSession } from '../sessions/session-service.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
-import { decoyPasswordHash, verifyPassword } from './password.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { durableTransaction } from '../storage/wal-sync.ts';
 import { matchTotpStep } from './totp.ts';
 import { recordSecondFactorFailure } from './second-factor-failure.ts';
 import { accountLockedError, lockedOut, notLockedOut } from './lockout.ts';
@@ -33,7 +34,7 @@ interface Refusal { error: AppError; countsAsFailure: boolean }
 
 /**
  * Interactive login: user name + password, then the TOTP second factor when enrolled.
- * Failures never say which part was wrong, spend the same scrypt time for unknown users, are
+ * Failures never say which part was wrong, spend the same hashing time for unknown users, are
  * rate limited per address and per user, and are audited (without the secret).
  *
  * Issue 15: the attempt takes its place under the limit *before* the password hash (so at most
@@ -47,7 +48,7 @@ export class LoginService {
   constructor(
     private readonly deps: {
       db: Kysely<Database>; clock: Clock; sessions: SessionService; limiter: FailureLimiter;
-      passwordHashLog2N: number; sessionTtlSeconds: number; totpMaxFailures: number;
+      passwords: PasswordHasher; sessionTtlSeconds: number; totpMaxFailures: number;
       /** How long an automatic lock-out lasts (config.lockoutMinutes). */
       lockoutMs: number;
       /** How long a successful login makes its address known (config.knownAddressDays). */
@@ -66,7 +67,7 @@ export class LoginService {
     const attempt = await this.deps.limiter.reserve(loginLimitKeys(req.orgName, req.username, req.clientIp, known));
     let failed = false;
     try {
-      const passwordOk = await verifyPassword(req.password, user?.password_hash ?? (await decoyPasswordHash(this.deps.passwordHashLog2N)));
+      const passwordOk = await this.deps.passwords.verify(req.password, user?.password_hash);
       const isProvider = org?.name === SYSTEM_ORG_NAME;
       const endpointOk = req.endpoint === 'any' || (req.endpoint === 'provider') === isProvider;
       if (!org || !user || !passwordOk || !endpointOk || user.enabled !== 1 || (org.is_enabled !== 1 && !isProvider)) {
@@ -86,7 +87,7 @@ export class LoginService {
         }
       }
       const enrolmentOnly = org.require_mfa === 1 && user.totp_enabled !== 1;
-      return await db.transaction().execute(async (trx) => {
+      const result = await durableTransaction(db, async (trx) => {
         const issued = await this.deps.sessions.createSession({
           userId: user.id, username: user.username, orgId: org.id,
           ttlSeconds: this.deps.sessionTtlSeconds, enrolmentOnly, clientIp: req.clientIp, db: trx,
@@ -100,6 +101,9 @@ export class LoginService {
         });
         return { ...issued, user, org };
       });
+      // A scrypt hash (or one at other parameters) becomes argon2id at the policy (issue 18).
+      await this.deps.passwords.upgrade(db, user, req.password);
+      return result;
     } finally {
       await (failed ? attempt.fail() : attempt.release());
     }

@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.ts';
 import { AppError } from '../errors/index.ts';
 import { appendAuditEvent } from '../audit/audit-writer.ts';
 import { SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
-import { hashPassword } from './password.ts';
+import { hashPassword, type PasswordHashPolicy } from './password.ts';
 import { checkPassword } from './user-rules.ts';
 import { endUserSessions } from './user-access.ts';
 
@@ -16,7 +16,7 @@ export interface OfflinePasswordReset {
   resetSecondFactor: boolean;
   /** Who ran it, for the audit event: the operating-system user and host. */
   operator: string;
-  passwordHashLog2N: number;
+  passwordHash: PasswordHashPolicy;
   clock: Clock;
 }
 
@@ -34,7 +34,7 @@ export async function resetPasswordOffline(db: Kysely<Database>, r: OfflinePassw
     .where('orgs.name', '=', SYSTEM_ORG_NAME).where('users.username_lower', '=', r.username.toLowerCase())
     .executeTakeFirst();
   if (!user) throw new AppError('NOT_FOUND', { message: `There is no user ${r.username} in the ${SYSTEM_ORG_NAME} org.` });
-  const passwordHash = await hashPassword(r.password, r.passwordHashLog2N);
+  const passwordHash = await hashPassword(r.password, r.passwordHash);
   const now = r.clock.now();
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('users')

@@ -9,7 +9,7 @@ import type { FailureLimiter } from '../security/rate-limiter.ts';
 import { loginLimitKeys } from './known-addresses.ts';
 import { loadOrgRef } from '../tenancy/org-queries.ts';
 import { auditActorIn, type Acting, type OrgScope } from './acting.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import type { PasswordHasher } from './password-hasher.ts';
 import { resolveRoleRefs, type RoleRefInput } from './role-refs.ts';
 import { checkPassword, checkQuota, checkText, checkUsername } from './user-rules.ts';
 import { cutOffUser, endUserSessions } from './user-access.ts';
@@ -17,7 +17,7 @@ import { cutOffUser, endUserSessions } from './user-access.ts';
 export interface UserDeps {
   db: Kysely<Database>;
   clock: Clock;
-  passwordHashCost: number;
+  passwords: PasswordHasher;
 }
 
 export interface NewUser {
@@ -65,8 +65,8 @@ export async function createUser(deps: UserDeps, acting: Acting, orgId: string, 
   checkQuota('deployedVmQuota', input.deployedVmQuota);
   checkQuota('storedVmQuota', input.storedVmQuota);
   const org = await loadOrgRef(deps.db, orgId);
-  // Hash outside the transaction: scrypt is slow and SQLite has one writer.
-  const passwordHash = await hashPassword(input.password, deps.passwordHashCost);
+  // Hash outside the transaction: hashing is slow on purpose and SQLite has one writer.
+  const passwordHash = await deps.passwords.hash(input.password);
   return deps.db.transaction().execute(async (trx) => {
     const clash = await trx.selectFrom('users').select('id').where('org_id', '=', orgId)
       .where('username_lower', '=', input.username.toLowerCase()).executeTakeFirst();
@@ -115,7 +115,7 @@ function checkChanges(acting: Acting, user: UserRow, c: UserChanges): void {
 export async function updateUser(deps: UserDeps, acting: Acting, user: UserRow, c: UserChanges): Promise<UserRow> {
   checkChanges(acting, user, c);
   const org = await loadOrgRef(deps.db, user.org_id);
-  const passwordHash = c.password !== undefined ? await hashPassword(c.password, deps.passwordHashCost) : undefined;
+  const passwordHash = c.password !== undefined ? await deps.passwords.hash(c.password) : undefined;
   const set: UserUpdate = {};
   if (c.fullName !== undefined) set.full_name = c.fullName;
   if (c.description !== undefined) set.description = c.description;
@@ -185,7 +185,7 @@ export async function changeOwnPassword(
   const attempt = await deps.limiter.reserve(loginLimitKeys(p.orgName, p.username, acting.clientIp, true));
   let failed = false;
   try {
-    if (!(await verifyPassword(oldPassword, user.password_hash))) {
+    if (!(await deps.passwords.verify(oldPassword, user.password_hash))) {
       failed = true;
       throw new AppError('VALIDATION_FAILED', { message: 'oldPassword is not your current password.' });
     }
@@ -193,7 +193,7 @@ export async function changeOwnPassword(
     await (failed ? attempt.fail() : attempt.release());
   }
   checkPassword(newPassword);
-  const passwordHash = await hashPassword(newPassword, deps.passwordHashCost);
+  const passwordHash = await deps.passwords.hash(newPassword);
   const org = await loadOrgRef(deps.db, p.orgId);
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).where('org_id', '=', user.org_id).execute();

@@ -4,7 +4,6 @@ import type { Database } from '../storage/database.ts';
 import type { AuditActor } from '../audit/audit-writer.ts';
 import { appendAuditEvent } from '../audit/audit-writer.ts';
 import { newId } from '../common/ids.ts';
-import { hashPassword } from '../identity/password.ts';
 import { RIGHTS, SYSTEM_ORG_NAME } from '../rbac/rights-catalog.ts';
 import { bumpRbacVersion, syncPublishedGlobalRoles } from '../rbac/global-role-sync.ts';
 import { rightId, rightsBundleId } from '../tenancy/bootstrap.ts';
@@ -26,9 +25,9 @@ export async function seedDemo(services: Services): Promise<string> {
   const db = services.db;
   const existing = await db.selectFrom('orgs').select('id').where('name_lower', '=', DEMO_ORG.name).executeTakeFirst();
   if (existing) return `Demo data: organization ${DEMO_ORG.name} already exists; nothing seeded.`;
-  // scrypt outside the transaction: it is slow on purpose and needs no lock.
+  // Hashing outside the transaction: it is slow on purpose and needs no lock.
   const hashes = new Map<DemoUserKey, string>();
-  for (const u of DEMO_USERS) hashes.set(u.username, await hashPassword(DEMO_PASSWORD, services.config.passwordHashCost));
+  for (const u of DEMO_USERS) hashes.set(u.username, await services.passwords.hash(DEMO_PASSWORD));
   const at = services.clock.now();
   const counts = await db.transaction().execute(async (trx) => {
     const system = await trx.selectFrom('orgs').select(['id', 'name']).where('name', '=', SYSTEM_ORG_NAME).executeTakeFirstOrThrow();

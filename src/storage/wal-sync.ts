@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import { walFsyncDuration } from '../metrics/index.ts';
 
@@ -84,4 +84,20 @@ export function registerWalSync(db: Kysely<Database>, walSync: WalSync): void {
 /** The deferred-sync helper of an embedded SQLite database; undefined on PostgreSQL. */
 export function walSyncOf(db: Kysely<Database>): WalSync | undefined {
   return registry.get(db);
+}
+
+/**
+ * A transaction whose commit is durable (power loss included) before the promise resolves, without
+ * holding the event loop for the disk: on the embedded SQLite database the COMMIT writes the WAL
+ * (`synchronous = NORMAL`) and the WAL's fdatasync then runs on the threadpool, shared with every
+ * other commit made meanwhile (see WalSync); on PostgreSQL, an ordinary transaction (COMMIT is
+ * durable there and never blocks the event loop). Issue 18: a login's FULL commit ran its fsync
+ * on the main thread — 5–10 ms of a busy disk per login, during which no grant was answered.
+ */
+export async function durableTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const wal = walSyncOf(db);
+  if (!wal) return db.transaction().execute(fn);
+  const result = await wal.withUnsyncedCommit((conn) => conn.transaction().execute(fn));
+  await wal.sync();
+  return result;
 }

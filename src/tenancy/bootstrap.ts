@@ -6,7 +6,7 @@ import type { Clock } from '../common/clock.ts';
 import {
   GLOBAL_ROLE_DEFINITIONS, RIGHT_DEFINITIONS, RIGHTS_BUNDLE_DEFINITIONS, SYSTEM_ADMIN_ROLE, SYSTEM_ORG_NAME,
 } from '../rbac/rights-catalog.ts';
-import { hashPassword } from '../identity/password.ts';
+import { hashPassword, type PasswordHashPolicy } from '../identity/password.ts';
 import { grantNewRightsToPredefinedObjects } from './grant-new-rights.ts';
 
 /** Stable ids (UUIDv5 of the name) for catalogue objects, as VCD's are name-based (spec §1.2). */
@@ -29,13 +29,13 @@ export interface BootstrapResult {
  */
 export async function bootstrap(
   db: Kysely<Database>,
-  opts: { clock: Clock; adminPassword: string | undefined; passwordHashLog2N: number },
+  opts: { clock: Clock; adminPassword: string | undefined; passwordHash: PasswordHashPolicy },
 ): Promise<BootstrapResult> {
   await seedRightsCatalogue(db);
   const existing = await db.selectFrom('orgs').select('id').where('name', '=', SYSTEM_ORG_NAME).executeTakeFirst();
   if (existing) return { created: false };
   const generated = opts.adminPassword ? undefined : randomBytes(18).toString('base64url');
-  const passwordHash = await hashPassword(opts.adminPassword ?? generated ?? '', opts.passwordHashLog2N);
+  const passwordHash = await hashPassword(opts.adminPassword ?? generated ?? '', opts.passwordHash);
   const now = opts.clock.now().toISOString();
   await db.transaction().execute(async (trx) => {
     for (const g of GLOBAL_ROLE_DEFINITIONS) {

@@ -1,7 +1,6 @@
 import { expect } from 'vitest';
 import type { Services } from '../../src/api/http/services.ts';
 import { newId } from '../../src/common/ids.ts';
-import { hashPassword } from '../../src/identity/password.ts';
 import { bumpRbacVersion, syncPublishedGlobalRoles } from '../../src/rbac/global-role-sync.ts';
 import { bearer, request } from '../support/http-client.ts';
 
@@ -16,7 +15,7 @@ export async function createTenantOrg(
 ): Promise<{ orgId: string; userIds: Record<string, string> }> {
   const orgId = newId();
   const now = new Date().toISOString();
-  const hash = await hashPassword(TENANT_PASSWORD, services.config.passwordHashCost);
+  const hash = await services.passwords.hash(TENANT_PASSWORD);
   const userIds: Record<string, string> = {};
   await services.db.transaction().execute(async (trx) => {
     await trx.insertInto('orgs').values({

@@ -6,6 +6,7 @@ import type { Clock } from '../../src/common/clock.ts';
 import { endUserSessions } from '../../src/identity/user-access.ts';
 import { signAccessToken } from '../../src/tokens/access-token.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database-engines.ts';
+import { TEST_PASSWORD_POLICY } from '../support/test-server.ts';
 
 /**
  * The bearer path remembers verified signatures (issue 7), never the session's state: these
@@ -22,7 +23,7 @@ async function setup() {
   const db = t.handle.db;
   let nowMs = Date.UTC(2026, 10, 23, 12, 0, 0);
   const clock: Clock = { now: () => new Date(nowMs) };
-  await bootstrap(db, { clock, adminPassword: 'bootstrap-Passw0rd!', passwordHashLog2N: 10 });
+  await bootstrap(db, { clock, adminPassword: 'bootstrap-Passw0rd!', passwordHash: TEST_PASSWORD_POLICY });
   const keys = new SigningKeyRing(db, { current: 'k'.repeat(40), previous: [] });
   await keys.load();
   const sessions = new SessionService({ db, clock, keys, siteId: 'site-1' });

@@ -4,6 +4,7 @@ import { bootstrap, globalRoleId, rightId, rightsBundleId } from '../../src/tena
 import { loadEffectiveRights } from '../../src/rbac/effective-rights.ts';
 import { RIGHTS } from '../../src/rbac/rights-catalog.ts';
 import { engines, testDatabasePerTest } from '../support/database-engines.ts';
+import { TEST_PASSWORD_POLICY } from '../support/test-server.ts';
 
 const SA_RIGHTS = [RIGHTS.serviceAccountsView, RIGHTS.serviceAccountsManage, RIGHTS.serviceAccountsViewLimited];
 
@@ -19,7 +20,7 @@ describe.each(engines)('the service accounts migration on %s', (engine) => {
     const t = await openDatabase(engine);
     const db = t.handle.db;
     const clock = { now: () => new Date() };
-    await bootstrap(db, { clock, adminPassword: 'Older-Passw0rd!', passwordHashLog2N: 10 });
+    await bootstrap(db, { clock, adminPassword: 'Older-Passw0rd!', passwordHash: TEST_PASSWORD_POLICY });
     // As an older version left it: no tables, no rights, no grants of them.
     const ids = SA_RIGHTS.map(rightId);
     await db.schema.dropTable('service_account_refresh_tokens').execute();
@@ -30,7 +31,7 @@ describe.each(engines)('the service accounts migration on %s', (engine) => {
     await db.deleteFrom('rights').where('id', 'in', ids).execute();
 
     await up(db as never);
-    await bootstrap(db, { clock, adminPassword: undefined, passwordHashLog2N: 10 });
+    await bootstrap(db, { clock, adminPassword: undefined, passwordHash: TEST_PASSWORD_POLICY });
 
     const admin = await db.selectFrom('users').select(['id', 'org_id']).where('username', '=', 'administrator').executeTakeFirstOrThrow();
     const { rights } = await loadEffectiveRights(db, { userId: admin.id, orgId: admin.org_id, isProvider: true });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/storage/database.ts';
 import { newId } from '../../src/common/ids.ts';
 import { hashPassword } from '../../src/identity/password.ts';
+import { TEST_PASSWORD_POLICY } from './test-server.ts';
 import { bumpRbacVersion, syncPublishedGlobalRoles } from '../../src/rbac/global-role-sync.ts';
 import { rightId } from '../../src/tenancy/bootstrap.ts';
 import { RIGHTS } from '../../src/rbac/rights-catalog.ts';
@@ -19,7 +20,7 @@ export async function createTenant(
 ): Promise<{ orgId: string; userIds: Record<string, string> }> {
   const orgId = newId();
   const now = new Date().toISOString();
-  const passwordHash = await hashPassword(TENANT_PASSWORD, 10);
+  const passwordHash = await hashPassword(TENANT_PASSWORD, TEST_PASSWORD_POLICY);
   const userIds: Record<string, string> = {};
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('orgs').values({

@@ -10,6 +10,9 @@ import { sharedPostgres } from './embedded-postgres.ts';
 
 export const ADMIN_PASSWORD = 'admin-Passw0rd!';
 
+/** The password hashing of test servers (`passwordHashCost: 10` below: argon2id at 1 MiB, ~1 ms). */
+export const TEST_PASSWORD_POLICY = { memoryKib: 1024, iterations: 2 } as const;
+
 /** Key-encryption key of PostgreSQL-backed test servers (required there, issue 6). */
 export const TEST_KEY_ENCRYPTION_KEY = 'test-key-encryption-key-0123456789abcdef';
 
@@ -32,7 +35,7 @@ export function defaultTestEngine(): Engine {
 /**
  * Starts the real composed server on a loopback port (port 0) with a fresh SQLite data dir, or
  * on PostgreSQL when `databaseUrl` is given or the engine is `postgres` (a fresh database on the
- * shared embedded cluster). scrypt cost is lowered so logins take milliseconds. `logger`
+ * shared embedded cluster). Password hashing is cheapened so logins take a millisecond. `logger`
  * replaces the configured one (e.g. a trace-level logger writing to a capture stream, issue 8);
  * `clock` replaces the system clock (e.g. one a test moves forward to end a lock-out).
  */

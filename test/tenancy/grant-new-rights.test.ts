@@ -5,6 +5,7 @@ import { RIGHTS } from '../../src/rbac/rights-catalog.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { bootstrap, globalRoleId, rightId, rightsBundleId } from '../../src/tenancy/bootstrap.ts';
 import { engines, testDatabasePerTest } from '../support/database-engines.ts';
+import { TEST_PASSWORD_POLICY } from '../support/test-server.ts';
 
 /**
  * Issue 16: an installation bootstrapped by a version without Token: Introspect gets it, on the
@@ -37,7 +38,7 @@ async function forget(db: Kysely<Database>, right: string): Promise<void> {
 describe.each(engines)('rights added by a newer catalogue on %s', (engine) => {
   it('are granted on the next start to the System Administrator role and the predefined global roles and bundles that list them', async () => {
     const { handle: { db } } = await openDb(engine);
-    const start = () => bootstrap(db, { clock, adminPassword: 'bootstrap-Passw0rd!', passwordHashLog2N: 10 });
+    const start = () => bootstrap(db, { clock, adminPassword: 'bootstrap-Passw0rd!', passwordHash: TEST_PASSWORD_POLICY });
     await start();
     const fresh = await holders(db, RIGHTS.tokenIntrospect);
     expect(fresh).toEqual({

@@ -42,7 +42,7 @@ const userBody = z.object({
 });
 
 export function userDeps(c: AuthedContext): UserDeps {
-  return { db: c.services.db, clock: c.services.clock, passwordHashCost: c.services.config.passwordHashCost };
+  return { db: c.services.db, clock: c.services.clock, passwords: c.services.passwords };
 }
 
 function userIdParam(c: AuthedContext): string {

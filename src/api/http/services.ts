@@ -6,6 +6,7 @@ import type { DialectCapabilities } from '../../storage/dialects/capabilities.ts
 import type { Clock } from '../../common/clock.ts';
 import type { SessionService } from '../../sessions/session-service.ts';
 import type { LoginService } from '../../identity/login-service.ts';
+import type { PasswordHasher } from '../../identity/password-hasher.ts';
 import type { FailureLimiter } from '../../security/rate-limiter.ts';
 import type { ApiTokenService } from '../../tokens/api-token-service.ts';
 import type { SigningKeyRing } from '../../tokens/signing-keys.ts';
@@ -23,6 +24,8 @@ export interface Services {
   readonly keys: SigningKeyRing;
   readonly sessions: SessionService;
   readonly login: LoginService;
+  /** Password hashing with bounded concurrency (argon2id; issue 18). */
+  readonly passwords: PasswordHasher;
   /** Failed-credential limiter for logins and second-factor codes. */
   readonly loginLimiter: FailureLimiter;
   /** Failed-credential limiter for the OAuth token endpoint. */
