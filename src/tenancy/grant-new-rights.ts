@@ -11,7 +11,8 @@ import {
  * System Administrator role (all rights), and each predefined global role and rights bundle whose
  * definition lists the right — as VCD adds new rights to its predefined roles on upgrade. Objects
  * that do not exist (a fresh install, a deleted global role) are skipped. `rightIdOf` is
- * bootstrap's name-based id.
+ * bootstrap's name-based id. A grant a migration already made (issue 16's service-account rights)
+ * is left as it is.
  */
 export async function grantNewRightsToPredefinedObjects(
   db: Kysely<Database>, added: readonly RightName[], rightIdOf: (name: string) => string,
@@ -26,19 +27,19 @@ export async function grantNewRightsToPredefinedObjects(
   for (const right of added) {
     const right_id = rightIdOf(right);
     if (adminRole) {
-      await db.insertInto('role_rights').values({ role_id: adminRole.id, right_id }).execute();
+      await db.insertInto('role_rights').values({ role_id: adminRole.id, right_id }).onConflict((oc) => oc.doNothing()).execute();
       granted = true;
     }
     for (const g of GLOBAL_ROLE_DEFINITIONS) {
       const id = ids.globalRoleId(g.name);
       if (!g.rights.includes(right) || !globalRoles.has(id)) continue;
-      await db.insertInto('global_role_rights').values({ global_role_id: id, right_id }).execute();
+      await db.insertInto('global_role_rights').values({ global_role_id: id, right_id }).onConflict((oc) => oc.doNothing()).execute();
       granted = true;
     }
     for (const b of RIGHTS_BUNDLE_DEFINITIONS) {
       const id = ids.rightsBundleId(b.name);
       if (!b.rights.includes(right) || !bundles.has(id)) continue;
-      await db.insertInto('rights_bundle_rights').values({ rights_bundle_id: id, right_id }).execute();
+      await db.insertInto('rights_bundle_rights').values({ rights_bundle_id: id, right_id }).onConflict((oc) => oc.doNothing()).execute();
       granted = true;
     }
   }

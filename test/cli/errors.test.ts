@@ -78,7 +78,8 @@ describe('errors are one readable line with a documented exit code', { timeout: 
     });
     expect(r).toEqual({
       code: 4, stdout: '',
-      stderr: 'opendirector: Either you need some or all of the following rights to perform this operation or the target entity is invalid. (ACCESS_TO_RESOURCE_IS_FORBIDDEN, HTTP 403)\n',
+      // A session made from an API token reaches only its own token (spec §8.2, issue 15 §3).
+      stderr: 'opendirector: This operation is not allowed in a session created from an API token. (ACCESS_TO_RESOURCE_IS_FORBIDDEN, HTTP 403)\n',
     });
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { request } from '../../support/http-client.ts';
 import { allRoutes } from '../../../src/api/routes.ts';
+import { grantHandlers } from '../../../src/oauth/index.ts';
 
 type Operation = {
   operationId: string; summary: string; responses: Record<string, unknown>; security: unknown[];
@@ -113,7 +114,8 @@ describe('GET /cloudapi/openapi.json (issue 19)', () => {
     // The token endpoint: a form, one variant per registered grant.
     const token = doc.paths['/oauth/tenant/{org}/token']!.post!;
     const form = token.requestBody!.content['application/x-www-form-urlencoded']!.schema as { anyOf: { properties: { grant_type: { const: string } } }[] };
-    expect(form.anyOf.map((v) => v.properties.grant_type.const).sort()).toEqual(['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+    expect(form.anyOf.map((v) => v.properties.grant_type.const).sort()).toEqual([...grantHandlers.keys()].sort());
+    expect([...grantHandlers.keys()]).toEqual(expect.arrayContaining(['refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:device_code']));
     expect(token.security).toEqual([]);
     expect(doc.paths['/cloudapi/1.0.0/tokens']!.get!.security).toEqual([{ bearerAuth: [] }]);
     // Lists take the paging and FIQL parameters and answer a page.
