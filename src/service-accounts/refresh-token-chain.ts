@@ -55,12 +55,22 @@ export class RefreshTokenChain {
     const hash = sha256Hex(presented);
     const { db, clock } = this.deps;
     const outcome = await db.transaction().execute(async (trx): Promise<Outcome> => {
-      const row = await trx.selectFrom('service_account_refresh_tokens as t')
+      const readToken = () => trx.selectFrom('service_account_refresh_tokens as t')
         .innerJoin('service_accounts as sa', (j) => j.onRef('sa.id', '=', 't.service_account_id').onRef('sa.org_id', '=', 't.org_id'))
         .innerJoin('orgs as o', 'o.id', 'sa.org_id')
         .select(['t.id as tokenId', 't.family_id as familyId', 't.rotated_at as rotatedAt', 't.revoked_at as revokedAt',
           'sa.id', 'sa.name', 'sa.org_id as orgId', 'o.name as orgName', 'o.is_enabled as orgEnabled', 'sa.status', 'sa.session_epoch as sessionEpoch'])
         .where('t.token_hash', '=', hash).executeTakeFirst();
+      const found = await readToken();
+      if (!found) return { kind: 'refused', reason: 'unknown token' };
+      // Lock order: the account's row first, then its token rows — as a replay and a revocation
+      // (revokeAccountCredentials) take them. Rotating the token row first and then touching the
+      // account let a concurrent replay hold the account and wait for the token: a deadlock that
+      // PostgreSQL broke by failing one of them (a 500). SQLite's write transactions are serial.
+      await trx.updateTable('service_accounts').set((eb) => ({ session_epoch: eb.ref('session_epoch') }))
+        .where('id', '=', found.id).where('org_id', '=', found.orgId).execute();
+      // Read again under the lock: another presentation may have rotated or revoked it meanwhile.
+      const row = await readToken();
       if (!row) return { kind: 'refused', reason: 'unknown token' };
       const sa: AccountRow = { id: row.id, name: row.name, orgId: row.orgId, orgName: row.orgName, sessionEpoch: Number(row.sessionEpoch) };
       const refuse = async (reason: string): Promise<Outcome> => {
