@@ -90,6 +90,13 @@ function requireTokenRights(c: AuthedContext): void {
   }
 }
 
+/** The `{id}` of `/users/{id}/…` as a user UUID; anything else is out of reach (403, spec §5.3). */
+function userIdParam(c: { params: Record<string, string | undefined> }): string {
+  const userId = uuidFromUrn(c.params.id ?? '', 'user');
+  if (!userId) throw new AppError('ACCESS_FORBIDDEN');
+  return userId;
+}
+
 /** CloudAPI token management (spec §5.1–§5.4). Revocation is immediate on every cell. */
 export const tokensRoutes = defineRoutes([
   {
@@ -128,9 +135,7 @@ export const tokensRoutes = defineRoutes([
     right: RIGHTS.apiTokensManageAll,
     handler: async (ctx) => {
       const c = authed(ctx);
-      const userId = uuidFromUrn(c.params.id ?? '', 'user');
-      if (!userId) throw new AppError('ACCESS_FORBIDDEN');
-      const revoked = await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userId, c.clientIp);
+      const revoked = await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userIdParam(c), c.clientIp);
       return { body: { revoked } };
     },
   },
@@ -141,9 +146,7 @@ export const tokensRoutes = defineRoutes([
     right: RIGHTS.apiTokensManageAll,
     handler: async (ctx) => {
       const c = authed(ctx);
-      const userId = uuidFromUrn(c.params.id ?? '', 'user');
-      if (!userId) throw new AppError('ACCESS_FORBIDDEN');
-      await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userId, c.clientIp);
+      await c.services.apiTokens.revokeAllOfUser(c.principal, c.org.orgId, userIdParam(c), c.clientIp);
       return { status: 204 };
     },
   },
