@@ -182,7 +182,12 @@ export async function changeOwnPassword(
 ): Promise<void> {
   const p = acting.principal;
   const user = await loadUser(deps.db, p.orgId, p.userId);
-  const attempt = await deps.limiter.reserve(loginLimitKeys(p.orgName, p.username, acting.clientIp, true));
+  // The login's keys plus one of the change's own per user: a session is a bearer credential not
+  // tied to an address, so a stolen one guessing from many addresses meets one limit; logins sent
+  // by others never fill it (issue 15).
+  const attempt = await deps.limiter.reserve([
+    ...loginLimitKeys(p.orgName, p.username, acting.clientIp, true), `password-change-user:${p.orgId}/${p.userId}`,
+  ]);
   let failed = false;
   try {
     if (!(await deps.passwords.verify(oldPassword, user.password_hash))) {

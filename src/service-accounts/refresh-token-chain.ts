@@ -130,7 +130,9 @@ export class RefreshTokenChain {
     const row = await this.accountOfToken(this.deps.db, sha256Hex(presented));
     if (!row) return null;
     return {
-      active: row.revokedAt === null && row.rotatedAt === null && row.status === 'ACTIVE',
+      // Live means what the refresh grant accepts: a disabled org's token is refused there too.
+      active: row.revokedAt === null && row.rotatedAt === null && row.status === 'ACTIVE'
+        && (row.orgEnabled === 1 || row.orgName === this.deps.systemOrgName),
       serviceAccountId: row.id, name: row.name, orgId: row.orgId, orgName: row.orgName, issuedAt: row.createdAt, tokenType: 'refresh_token',
     };
   }
@@ -140,7 +142,7 @@ export class RefreshTokenChain {
       .innerJoin('service_accounts as sa', (j) => j.onRef('sa.id', '=', 't.service_account_id').onRef('sa.org_id', '=', 't.org_id'))
       .innerJoin('orgs as o', 'o.id', 'sa.org_id')
       .select(['t.rotated_at as rotatedAt', 't.revoked_at as revokedAt', 't.created_at as createdAt',
-        'sa.id', 'sa.name', 'sa.org_id as orgId', 'o.name as orgName', 'sa.status'])
+        'sa.id', 'sa.name', 'sa.org_id as orgId', 'o.name as orgName', 'o.is_enabled as orgEnabled', 'sa.status'])
       .where('t.token_hash', '=', hash).executeTakeFirst();
   }
 

@@ -135,6 +135,10 @@ export class ServiceAccountService {
     const sa = await this.findManageable(p, operatingOrgId, id, 'serviceAccounts.delete');
     const { db, clock } = this.deps;
     await db.transaction().execute(async (trx) => {
+      // The account's row first, then its tokens: the order a refresh, a replay and a revocation
+      // lock them in, so a delete racing them cannot deadlock on PostgreSQL.
+      await trx.updateTable('service_accounts').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) }))
+        .where('id', '=', sa.id).where('org_id', '=', sa.orgId).execute();
       await trx.deleteFrom('service_account_refresh_tokens').where('service_account_id', '=', sa.id).where('org_id', '=', sa.orgId).execute();
       await trx.deleteFrom('service_accounts').where('id', '=', sa.id).where('org_id', '=', sa.orgId).execute();
       await appendAuditEvent(trx, {

@@ -98,6 +98,8 @@ export async function updateOrg(deps: OrgDeps, acting: Acting, org: OrgRow, chan
       // that read the org as enabled just before this commit signs the old epoch, so its token is
       // dead as well. The API tokens themselves stay valid and exchange again once re-enabled.
       await trx.updateTable('users').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) })).where('org_id', '=', org.id).execute();
+      // Service accounts' access tokens carry their account's epoch the same way (issue 16).
+      await trx.updateTable('service_accounts').set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) })).where('org_id', '=', org.id).execute();
     }
     if (set.require_mfa === 1 && org.require_mfa === 0) {
       await trx.updateTable('sessions').set({ ended_at: now.toISOString() })
@@ -130,7 +132,7 @@ export async function deleteOrg(deps: OrgDeps, acting: Acting, org: OrgRow): Pro
     }
     const localRoles = trx.selectFrom('roles').select('id').where('org_id', '=', org.id);
     await trx.deleteFrom('role_rights').where('role_id', 'in', localRoles).execute();
-    for (const table of ['group_members', 'group_roles', 'user_roles', 'groups', 'roles', 'global_role_tenants', 'rights_bundle_tenants', 'sessions', 'api_tokens', 'api_token_policies', 'tasks'] as const) {
+    for (const table of ['group_members', 'group_roles', 'user_roles', 'groups', 'roles', 'global_role_tenants', 'rights_bundle_tenants', 'sessions', 'api_tokens', 'api_token_policies', 'service_account_refresh_tokens', 'service_accounts', 'tasks'] as const) {
       await trx.deleteFrom(table).where('org_id', '=', org.id).execute();
     }
     await trx.deleteFrom('orgs').where('id', '=', org.id).execute();

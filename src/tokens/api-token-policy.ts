@@ -110,8 +110,9 @@ export async function writePolicy(
       idle_expiry_days: policy.idleExpiryDays, max_tokens_per_user: policy.maxTokensPerUser,
       require_allowed_networks: policy.requireAllowedNetworks ? 1 : 0, updated_at: now.toISOString(),
     };
-    const updated = await trx.updateTable('api_token_policies').set(values).where('org_id', '=', org.id).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('api_token_policies').values({ org_id: org.id, ...values }).execute();
+    // One upsert: two first PUTs for one org at once both found no row and both inserted (a 500).
+    await trx.insertInto('api_token_policies').values({ org_id: org.id, ...values })
+      .onConflict((oc) => oc.column('org_id').doUpdateSet(values)).execute();
     let tokensShortened = 0;
     if (policy.maxLifetimeDays !== null) {
       const live = await trx.selectFrom('api_tokens').select(['id', 'created_at', 'expires_at'])

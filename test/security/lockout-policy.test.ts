@@ -78,7 +78,7 @@ describe.each(engines)('credential guards under attack on %s (issue 15)', (engin
     }, { engine, clock });
     const tenant = await createTenant(t.server.services.db, 'acme', {
       amy: 'Organization Administrator', ben: 'Organization Administrator', cleo: 'Organization Administrator',
-      dina: 'Organization Administrator', eve: 'Organization Administrator',
+      dina: 'Organization Administrator', eve: 'Organization Administrator', fay: 'Organization Administrator',
     });
     acmeId = tenant.orgId;
     await publishTokenRightsBundle(t.server.services.db, acmeId);
@@ -221,5 +221,17 @@ describe.each(engines)('credential guards under attack on %s (issue 15)', (engin
     expect((counts[400] ?? 0) + (counts[429] ?? 0), JSON.stringify(counts)).toBe(30);
     expect(counts[400] ?? 0, JSON.stringify(counts)).toBeLessThanOrEqual(LIMIT);
     expect(counts[429] ?? 0, JSON.stringify(counts)).toBeGreaterThanOrEqual(30 - LIMIT);
+  });
+
+  it('limits a stolen session guessing the current password from many addresses: one limit per user, not per address', async () => {
+    const loggedIn = await loginFrom(t.url, '127.0.0.90', 'fay', 'acme', TENANT_PASSWORD);
+    expect(loggedIn.status, loggedIn.text).toBe(200);
+    const session = String(loggedIn.headers['x-vmware-vcloud-access-token']);
+    // 40 guesses spread over 10 source addresses: 4 per address, far below each address's limit.
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send(t.url, `127.0.0.${2 + (i % 10)}`, 'PUT', '/cloudapi/1.0.0/users/current/password',
+      { authorization: `Bearer ${session}`, 'content-type': 'application/json', ...JSON_37 }, JSON.stringify({ oldPassword: `guess-${i}`, newPassword: 'New-Passw0rd!y' }))));
+    const counts = tally(answers);
+    expect((counts[400] ?? 0) + (counts[429] ?? 0), JSON.stringify(counts)).toBe(40);
+    expect(counts[400] ?? 0, JSON.stringify(counts)).toBeLessThanOrEqual(LIMIT);
   });
 });

@@ -239,4 +239,26 @@ describe.each(engines)('service accounts on %s', (engine) => {
     const account = await request(t.url, 'GET', `/cloudapi/1.0.0/serviceAccounts/urn:vcloud:serviceAccount:${clientId}`, { headers: { ...bearer(admin), ...JSON37 } });
     expect(account.json()).toMatchObject({ status: 'CREATED' });
   });
+
+  it('does not revive a service account\'s access tokens when its org is disabled and enabled again (issue 15 §4)', async () => {
+    const admin = await loginAdmin(t.url);
+    const { refreshToken, accessToken } = await active(admin);
+    const current = (token: string) => request(t.url, 'GET', '/cloudapi/1.0.0/sessions/current', { headers: { ...bearer(token), ...JSON37 } });
+    expect((await current(accessToken)).status).toBe(200);
+    const setEnabled = async (isEnabled: boolean) => {
+      const res = await request(t.url, 'PUT', `/cloudapi/1.0.0/orgs/urn:vcloud:org:${acmeId}`, { headers: { ...bearer(admin), ...JSON37 }, json: { isEnabled } });
+      expect(res.status, res.text).toBe(200);
+    };
+    await setEnabled(false);
+    try {
+      expect((await current(accessToken)).status).toBe(401);
+    } finally {
+      await setEnabled(true);
+    }
+    expect((await current(accessToken)).status).toBe(401);
+    // The refresh token itself stays valid and mints a working access token again.
+    const next = await refresh(refreshToken);
+    expect(next.status, next.text).toBe(200);
+    expect((await current(next.json().access_token)).status).toBe(200);
+  });
 });

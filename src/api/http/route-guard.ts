@@ -28,12 +28,19 @@ export async function authenticate(services: Services, headers: Headers, clientI
   if (cred.kind === 'portalCookie' && !isValidPortalCsrf(services.keys, cred.token, principal.sessionId, cred.csrf)) {
     throw new AppError('UNAUTHORIZED', { message: 'A portal session cookie must come with its X-OpenDirector-CSRF header.' });
   }
-  // Issue 17: a session made from an API token with allowed networks works only from them.
-  if (principal.tokenLimits?.networks && !principal.tokenLimits.networks.allows(clientIp)) {
-    await services.apiTokens.recordRequestRefusal(principal, clientIp);
-    throw new AppError('API_TOKEN_NETWORK_FORBIDDEN');
-  }
+  await refuseOutsideAllowedNetworks(services, principal, clientIp);
   return principal;
+}
+
+/**
+ * Issue 17: a session made from an API token with allowed networks works only from them (403).
+ * The refusal's audit event is best effort: a failed write is logged, the answer stays a 403.
+ */
+export async function refuseOutsideAllowedNetworks(services: Services, principal: Principal, clientIp: string): Promise<void> {
+  if (!principal.tokenLimits?.networks || principal.tokenLimits.networks.allows(clientIp)) return;
+  await services.apiTokens.recordRequestRefusal(principal, clientIp)
+    .catch((err: unknown) => services.logger.warn({ err }, 'could not audit a request refused by its token\'s allowed networks'));
+  throw new AppError('API_TOKEN_NETWORK_FORBIDDEN');
 }
 
 /**

@@ -11,9 +11,16 @@ function orgRefOf(ctx: RequestContext): OAuthOrgRef {
   return org === undefined ? { kind: 'provider' } : { kind: 'tenant', nameOrId: org };
 }
 
+function registerForbidden(c: AuthedContext): AppError {
+  return new AppError('ACCESS_FORBIDDEN', { message: `Either you need some or all of the following rights [${RIGHTS.apiTokensManage}] to perform operations [${c.params.org === undefined ? 'oauth.registerProvider' : 'oauth.registerTenant'}] or the target entity is invalid.` });
+}
+
 /** `POST …/register` (spec §4.2): creates a named API token for the caller, no secret yet. */
 async function register(ctx: RequestContext) {
   const c = authed(ctx);
+  // The right before the body (as when the route named it): a caller who may register nothing is
+  // told so, whatever it sent.
+  if (!c.principal.rights.has(RIGHTS.apiTokensManage) && !c.principal.rights.has(RIGHTS.serviceAccountsManage)) throw registerForbidden(c);
   const body = c.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('VALIDATION_FAILED', { message: 'Send a JSON object such as {"client_name":"ci-pipeline"}.' });
@@ -21,9 +28,7 @@ async function register(ctx: RequestContext) {
   const fields = body as Record<string, unknown>;
   // Spec §4.2: `software_id` turns the same call into a service-account registration (issue 16).
   if (fields.software_id !== undefined) return registerServiceAccount(c, fields);
-  if (!c.principal.rights.has(RIGHTS.apiTokensManage)) {
-    throw new AppError('ACCESS_FORBIDDEN', { message: `Either you need some or all of the following rights [${RIGHTS.apiTokensManage}] to perform operations [${c.params.org === undefined ? 'oauth.registerProvider' : 'oauth.registerTenant'}] or the target entity is invalid.` });
-  }
+  if (!c.principal.rights.has(RIGHTS.apiTokensManage)) throw registerForbidden(c);
   const token = await c.services.apiTokens.register(c.principal, orgRefOf(c), fields.client_name, c.clientIp, fields);
   // Status 200 (Go accepts 200 or 201); grant_types / auth method values are unconfirmed (spec §13.4).
   return {

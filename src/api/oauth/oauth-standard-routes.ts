@@ -1,3 +1,4 @@
+import { refuseOutsideAllowedNetworks } from '../http/route-guard.ts';
 import { withReservedAttempt } from '../../security/rate-limiter.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { authorizationServerMetadata, findOAuthOrg, issuerUrl, readTokenParams, requireParam } from '../../oauth/index.ts';
@@ -69,7 +70,7 @@ async function revoke(ctx: RequestContext) {
  * 401 without an error code; an invalid one → 401 invalid_token; a valid one without the right →
  * 403 insufficient_scope (RFC 7662 §2.3 points to RFC 6750 §3 for this case).
  */
-async function introspectionCaller(services: Services, headers: RequestContext['req']['headers']): Promise<Principal> {
+async function introspectionCaller(services: Services, headers: RequestContext['req']['headers'], clientIp: string): Promise<Principal> {
   const cred = readCredential(headers);
   if (cred?.kind !== 'bearer') {
     throw new AppError('INVALID_BEARER_TOKEN', { headers: { 'WWW-Authenticate': `Bearer realm="${REALM}"` } });
@@ -79,6 +80,8 @@ async function introspectionCaller(services: Services, headers: RequestContext['
     const message = 'The access token is invalid, expired or revoked.';
     throw new AppError('INVALID_BEARER_TOKEN', { message, headers: { 'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${message}"` } });
   }
+  // A caller made from an API token with allowed networks introspects only from them (issue 17).
+  await refuseOutsideAllowedNetworks(services, caller, clientIp);
   if (caller.enrolmentOnly || !caller.rights.has(RIGHTS.tokenIntrospect)) {
     const message = `Introspection needs the right ${RIGHTS.tokenIntrospect}.`;
     throw new AppError('INSUFFICIENT_SCOPE', { message, headers: { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", error_description="${message}"` } });
@@ -93,7 +96,7 @@ async function introspectionCaller(services: Services, headers: RequestContext['
  * gateway in front of every tenant needs one endpoint.
  */
 async function introspect(ctx: RequestContext) {
-  const caller = await introspectionCaller(ctx.services, ctx.req.headers);
+  const caller = await introspectionCaller(ctx.services, ctx.req.headers, ctx.clientIp);
   const params = paramsOf(ctx);
   const token = requireParam(params, 'token');
   const body = await introspectPresentedToken(depsOf(ctx.services), caller, token, params.token_type_hint, (org) => issuerUrl(ctx.baseUrl, org, SYSTEM_ORG_NAME));

@@ -45,7 +45,7 @@ export const refreshTokenGrant: GrantHandler = {
     // Seed 001 shows `"refresh_token": null`. Strict OAuth libraries (oauth4webapi 3,
     // openid-client 6) reject a null refresh_token; they send client_id, VCD's own clients do
     // not. So: client_id present → leave it out; otherwise answer exactly as the seed (issue 3).
-    return params.client_id !== undefined ? response : { ...response, refresh_token: null };
+    return clientId !== undefined ? response : { ...response, refresh_token: null };
 
     async function refreshServiceAccount() {
       try {
