@@ -331,7 +331,7 @@ async function main(): Promise<void> {
       }])),
       login: login ? {
         okPerSec: Number(login.peak.okPerSec.toFixed(1)), cpuUs: login.peak.serverCpuUsPerResponse ?? null, run: summary(login.peak), rssDuringMb: login.rssDuringPeakMb,
-        half: { rate: login.half.rate, p50Us: login.half.run.latencyUs.p50, p99Us: login.half.run.latencyUs.p99, run: summary(login.half.run) },
+        half: { rate: login.half.rate, p50Us: login.half.paced.p50Us, p99Us: login.half.paced.p99Us, paced: login.half.paced, burst: { p50Us: login.half.run.latencyUs.p50, p99Us: login.half.run.latencyUs.p99 }, run: summary(login.half.run) },
         storm: {
           grantsAlone: Math.round(login.storm.grantsAlone.okPerSec), grants: Math.round(login.storm.grants.okPerSec), logins: Number(login.storm.logins.okPerSec.toFixed(1)),
           grantsP99Us: login.storm.grants.latencyUs.p99, runs: { grantsAlone: summary(login.storm.grantsAlone), grants: summary(login.storm.grants), logins: summary(login.storm.logins) },
@@ -390,7 +390,7 @@ type Results = {
   bearer: Record<string, { probe: { status: number }; okPerSec?: number; ratio?: number; cpuUs?: number | null }>;
   halfRate: Record<string, { rate: number; ours: { p50Us: number; p99Us: number }; baseline: { p50Us: number; p99Us: number }; p99Ratio: number }>;
   login: {
-    okPerSec: number; cpuUs: number | null; rssDuringMb: number | null; half: { rate: number; p50Us: number; p99Us: number };
+    okPerSec: number; cpuUs: number | null; rssDuringMb: number | null; half: { rate: number; p50Us: number; p99Us: number; burst: { p50Us: number; p99Us: number } };
     storm: { grantsAlone: number; grants: number; logins: number; grantsP99Us: number };
   } | null;
   grants1m: { okPerSec: number; ratioTo1k: number | null; cpuUs: number | null } | null;
@@ -437,7 +437,7 @@ function tableRows(r: Results, nproc: number): Row[] {
   if (r.login) {
     const l = r.login;
     rows.push({ measure: `Password logins (argon2id m=19 MiB t=2, ${LOGIN_CONNECTIONS} concurrent)`, value: `${l.okPerSec} /s${cpu(l.cpuUs)}`, ratio: `${(l.okPerSec / nproc).toFixed(1)} /s per core`, target: '≥ 100 /s', met: l.okPerSec >= 100 ? 'yes' : 'no' });
-    rows.push({ measure: `p50 / p99 of logins at half peak (${l.half.rate}/s)`, value: `${ms(l.half.p50Us)} / ${ms(l.half.p99Us)}`, ratio: '', target: 'p99 ≤ 50 ms', met: l.half.p99Us <= 50_000 ? 'yes' : 'no' });
+    rows.push({ measure: `p50 / p99 of logins at half peak (${l.half.rate}/s, evenly paced)`, value: `${ms(l.half.p50Us)} / ${ms(l.half.p99Us)}`, ratio: `autocannon's rate mode (a burst each second): ${ms(l.half.burst.p50Us)} / ${ms(l.half.burst.p99Us)}`, target: 'p99 ≤ 50 ms', met: l.half.p99Us <= 50_000 ? 'yes' : 'no' });
     if (l.rssDuringMb !== null) rows.push({ measure: `Server RSS during ${LOGIN_CONNECTIONS} concurrent logins (sampled)`, value: `${l.rssDuringMb} MB`, ratio: '', target: '≤ 200 MB', met: l.rssDuringMb <= 200 ? 'yes' : 'no' });
     rows.push({ measure: 'Grants during a login storm (second load generator)', value: `${l.storm.grants} /s (p99 ${ms(l.storm.grantsP99Us)}) while ${l.storm.logins} logins/s`, ratio: `${pct(l.storm.grants / Math.max(1, l.storm.grantsAlone))} of grants alone (${l.storm.grantsAlone} /s)`, target: '(info)', met: '' });
   }
