@@ -11,8 +11,7 @@ import {
  * System Administrator role (all rights), and each predefined global role and rights bundle whose
  * definition lists the right — as VCD adds new rights to its predefined roles on upgrade. Objects
  * that do not exist (a fresh install, a deleted global role) are skipped. `rightIdOf` is
- * bootstrap's name-based id. A grant a migration already made (issue 16's service-account rights)
- * is left as it is.
+ * bootstrap's name-based id. A grant that already exists is left as it is (idempotent).
  */
 export async function grantNewRightsToPredefinedObjects(
   db: Kysely<Database>, added: readonly RightName[], rightIdOf: (name: string) => string,

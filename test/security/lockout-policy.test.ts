@@ -1,11 +1,10 @@
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_EVENTS } from '../../src/audit/events.ts';
 import { currentTotpCode, newTotpSecret } from '../../src/identity/totp.ts';
 import { hashPassword } from '../../src/identity/password.ts';
 import { engines } from '../support/database-engines.ts';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/test-server.ts';
-import { basic } from '../support/http-client.ts';
+import { basic, requestFrom, type TestResponse } from '../support/http-client.ts';
 import { createApiToken, login, loginAdmin } from '../support/flows.ts';
 import { createTenant, publishTokenRightsBundle, TENANT_PASSWORD } from '../support/tenant.ts';
 
@@ -27,21 +26,11 @@ const LOCKOUT_MINUTES = 15;
  */
 const BURST_HASH_POLICY = { memoryKib: 19_456, iterations: 8 };
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; text: string }
+type Answer = TestResponse;
 
+/** One request from a chosen loopback source address (test/support/http-client.ts). */
 function send(url: string, from: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, {
-      method, localAddress: from, agent: false,
-      headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString('utf8'); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
+  return requestFrom(url, method, path, { from, headers, ...(body !== undefined ? { body } : {}) });
 }
 
 const JSON_37 = { accept: 'application/json;version=37.0' };
@@ -116,7 +105,7 @@ describe.each(engines)('credential guards under attack on %s (issue 15)', (engin
     expect(evaluated, JSON.stringify(counts)).toBeLessThanOrEqual(LIMIT);
     expect(counts[429], JSON.stringify(counts)).toBeGreaterThanOrEqual(60 - LIMIT);
     expect(evaluated + (counts[429] ?? 0)).toBe(60);
-    for (const a of answers.filter((x) => x.status === 429)) expect(Number(a.headers['retry-after'])).toBeGreaterThan(0);
+    for (const a of answers.filter((x) => x.status === 429)) expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
     // Each evaluated wrong password is audited; refusals before the hash are not (cost guard).
     expect(await auditCount('session.login_failed', { userId: amy.id })).toBe(counts[401] ?? 0);
   });
@@ -139,7 +128,7 @@ describe.each(engines)('credential guards under attack on %s (issue 15)', (engin
     expect(await auditCount('user.locked', { entityId: ben.id })).toBe(1);
     // A 200 is possible only if the right code was accepted before the lock: then its session works.
     for (const ok of answers.filter((a) => a.status === 200)) {
-      const token = String(ok.headers['x-vmware-vcloud-access-token']);
+      const token = String(ok.headers.get('x-vmware-vcloud-access-token'));
       expect((await send(t.url, '127.0.0.61', 'GET', '/cloudapi/1.0.0/sessions/current', { authorization: `Bearer ${token}`, ...JSON_37 })).status).toBe(200);
     }
     // Locked: the next right code opens no session, even from ben's known address (from a new
@@ -147,7 +136,7 @@ describe.each(engines)('credential guards under attack on %s (issue 15)', (engin
     const after = await loginFrom(t.url, '127.0.0.1', 'ben', 'acme', TENANT_PASSWORD, codeAt(ben.secret, step + 1));
     expect(after.status, after.text).toBe(401);
     expect(JSON.parse(after.text).minorErrorCode).toBe('ACCOUNT_LOCKED');
-    const retryAfter = Number(after.headers['retry-after']);
+    const retryAfter = Number(after.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LOCKOUT_MINUTES * 60);
   });
@@ -226,7 +215,7 @@ describe.each(engines)('credential guards under attack on %s (issue 15)', (engin
   it('limits a stolen session guessing the current password from many addresses: one limit per user, not per address', async () => {
     const loggedIn = await loginFrom(t.url, '127.0.0.90', 'fay', 'acme', TENANT_PASSWORD);
     expect(loggedIn.status, loggedIn.text).toBe(200);
-    const session = String(loggedIn.headers['x-vmware-vcloud-access-token']);
+    const session = String(loggedIn.headers.get('x-vmware-vcloud-access-token'));
     // 40 guesses spread over 10 source addresses: 4 per address, far below each address's limit.
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => send(t.url, `127.0.0.${2 + (i % 10)}`, 'PUT', '/cloudapi/1.0.0/users/current/password',
       { authorization: `Bearer ${session}`, 'content-type': 'application/json', ...JSON_37 }, JSON.stringify({ oldPassword: `guess-${i}`, newPassword: 'New-Passw0rd!y' }))));

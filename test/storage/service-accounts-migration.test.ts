@@ -9,9 +9,9 @@ import { TEST_PASSWORD_POLICY } from '../support/test-server.ts';
 const SA_RIGHTS = [RIGHTS.serviceAccountsView, RIGHTS.serviceAccountsManage, RIGHTS.serviceAccountsViewLimited];
 
 /**
- * An installation bootstrapped before service accounts existed (issue 16): the migration gives the
- * System Administrator, the Organization Administrator global role and the System Rights Bundle
- * the new rights, and the next start seeds the rights themselves.
+ * An installation bootstrapped before service accounts existed (issue 16): the migration creates the
+ * tables, and the next start seeds the new rights and gives them to the System Administrator, the
+ * Organization Administrator global role and the System Rights Bundle (grant-new-rights.ts).
  */
 describe.each(engines)('the service accounts migration on %s', (engine) => {
   const openDatabase = testDatabasePerTest();
