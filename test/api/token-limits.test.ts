@@ -67,6 +67,8 @@ describe.each(engines)('API token limits on %s', (engine) => {
   };
 
   async function failuresOf(tokenId: string, event: keyof typeof AUDIT_EVENTS) {
+    // Refused exchanges are audited in the background (issue 15 §4): wait for those written so far.
+    await t.server.services.apiTokens.failureAudit.settled();
     const rows = await t.server.services.db.selectFrom('audit_events').select(['additional_properties', 'description'])
       .where('event_type', '=', AUDIT_EVENTS[event]).where('entity_id', '=', tokenId).orderBy('seq').execute();
     return rows.map((r) => ({ description: r.description, props: JSON.parse(r.additional_properties) as Record<string, string> }));
